@@ -1,0 +1,25 @@
+/* auth: who is calling. The client certificate (already verified against the
+ * province CA and CRL by TLS) is mapped to an agency row by its SHA-256
+ * fingerprint, registered when the certificate was issued. */
+#ifndef TAMNONG_AUTH_H
+#define TAMNONG_AUTH_H
+
+#include <stdint.h>
+
+#include "db.h"
+
+#define AUTH_FINGERPRINT_HEX 64
+
+struct agency_identity {
+    int64_t id;
+    char code[64];
+    char name[256];
+    char fingerprint[AUTH_FINGERPRINT_HEX + 1];
+};
+
+/* status OK with *who filled; UNAUTHENTICATED for an unknown certificate;
+ * UNAVAILABLE when the database is away. Called exactly once, later. */
+typedef void (*auth_cb)(void *data, int status, const struct agency_identity *who);
+void auth_identify(struct db_pool *db, const char *fingerprint_hex, auth_cb cb, void *data);
+
+#endif

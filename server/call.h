@@ -1,0 +1,43 @@
+/* call: one request being served. dispatch creates it, passes it to the
+ * protobuf-c service as closure_data, and the handler answers through the
+ * closure (possibly later, from a database callback):
+ *
+ *   static void handle_ping(Tamnong__Tamnong_Service *svc, const Tamnong__PingRequest *in,
+ *                           Tamnong__PingResponse_Closure done, void *closure_data)
+ *   {
+ *       struct call *call = closure_data;
+ *       ... db_query(call_db(call), SQL_PING, 0, NULL, ping_db_done, ...);
+ *   }
+ *   ... later: done(&resp, call);               -> OK with resp as payload
+ *       or:    call_fail(call, TAMNONG__STATUS__UNAVAILABLE, "..."); done(NULL, call);
+ *
+ * The closure must be called exactly once. The call (and the connection it
+ * belongs to) stays valid until then even if the peer goes away; the answer
+ * is then dropped. */
+#ifndef TAMNONG_CALL_H
+#define TAMNONG_CALL_H
+
+#include <stdint.h>
+
+#include "auth.h"
+#include "db.h"
+
+struct call;
+struct server;
+
+const struct agency_identity *call_agency(const struct call *call);
+struct db_pool *call_db(const struct call *call);
+struct server *call_server(const struct call *call);
+/* Absolute deadline, loop time in ms (uv_now). */
+uint64_t call_deadline(const struct call *call);
+/* Set the status and plain-words message for the next done(NULL, call). */
+void call_fail(struct call *call, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Server clock in Unix ms (the one place the server reads the time of day). */
+int64_t server_now_ms(void);
+
+/* The service with every handler bound (handlers_*.c); a missing handler is
+ * a compile error through TAMNONG__TAMNONG__INIT. */
+extern Tamnong__Tamnong_Service tamnong_service;
+
+#endif

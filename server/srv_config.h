@@ -1,0 +1,49 @@
+/* srv_config: tamnongd's configuration: the struct and its option table.
+ * Every option is in deploy/tamnongd.conf.example (a test checks it). */
+#ifndef TAMNONG_SRV_CONFIG_H
+#define TAMNONG_SRV_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+
+struct srv_config {
+    /* network */
+    char *listen_address;
+    long listen_port;
+    char *ops_address; /* /healthz and /metrics; loopback only by default */
+    long ops_port;     /* 0 = disabled */
+    /* TLS */
+    char *tls_ca_file;
+    char *tls_cert_file;
+    char *tls_key_file;
+    char *tls_crl_file; /* required: a missing CRL fails closed */
+    /* PostgreSQL */
+    char *db_conninfo;
+    long db_pool_size;
+    long db_connect_timeout_ms;
+    long db_reconnect_max_ms;
+    char *migrations_dir;
+    bool migrate_on_start;
+    /* limits */
+    size_t max_frame;         /* identified clients */
+    size_t preauth_max_frame; /* before the agency is identified */
+    long max_inflight;        /* per connection */
+    long max_connections;
+    size_t max_write_queue; /* bytes queued to one connection before we stop reading it */
+    long handshake_timeout_ms;
+    long idle_timeout_ms;
+    long default_deadline_ms; /* when a request carries none */
+    long drain_timeout_ms;    /* SIGTERM: how long in-flight work may take */
+    /* logging */
+    char *log_level;
+};
+
+extern const struct cfg_option srv_config_options[];
+
+/* Defaults, then the file (if path is not NULL). 0 or -1 with err filled. */
+int srv_config_load(struct srv_config *c, const char *path, char *err, size_t errlen);
+void srv_config_free(struct srv_config *c);
+
+#endif
