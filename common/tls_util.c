@@ -1,0 +1,45 @@
+/* tls_util: certificate fingerprints and OpenSSL error text (see tls_util.h). */
+#include "tls_util.h"
+
+#include <stdio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+int tls_cert_fingerprint(X509 *cert, char out[65])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    if (!cert || !X509_digest(cert, EVP_sha256(), md, &n) || n != 32)
+        return -1;
+    static const char hex[] = "0123456789abcdef";
+    for (unsigned i = 0; i < n; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    out[64] = '\0';
+    return 0;
+}
+
+int tls_cert_file_fingerprint(const char *path, char out[65])
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    X509 *cert = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    int rc = tls_cert_fingerprint(cert, out);
+    X509_free(cert);
+    return rc;
+}
+
+const char *tls_last_error(char *buf, size_t len)
+{
+    unsigned long e = ERR_get_error();
+    if (!e)
+        snprintf(buf, len, "no OpenSSL error");
+    else
+        ERR_error_string_n(e, buf, len);
+    ERR_clear_error();
+    return buf;
+}

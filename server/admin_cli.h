@@ -1,0 +1,16 @@
+/* admin_cli: operator commands of tamnongd that run before (instead of) the
+ * event loop, on the server host, with blocking libpq: registering an agency
+ * certificate. The network-facing admin RPCs come with the security issue. */
+#ifndef TAMNONG_ADMIN_CLI_H
+#define TAMNONG_ADMIN_CLI_H
+
+#include "srv_config.h"
+
+/* `tamnongd register-cert CERT.pem --agency CODE [--name NAME]`: computes the
+ * certificate's SHA-256 fingerprint, creates the agency row if it does not
+ * exist (NAME required then), and maps the fingerprint to it. Prints the
+ * fingerprint. Returns a sysexits.h code. */
+int admin_cli_register_cert(const struct srv_config *c, const char *cert_file,
+                            const char *agency_code, const char *agency_name);
+
+#endif
