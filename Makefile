@@ -110,14 +110,16 @@ asan:
 FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
              -I$(BUILD)/fuzz/gen -Icommon $(PKG_CFLAGS)
 $(BUILD)/fuzz/fuzz_envelope: tests/fuzz/fuzz_envelope.c common/frame.c common/envelope.c \
-                             common/buf.c $(GEN_C)
+                             common/buf.c $(GEN_C) common/frame.h common/envelope.h common/buf.h
 	@mkdir -p $(BUILD)/fuzz/gen && cp $(GEN_H) $(BUILD)/fuzz/gen/
 	clang $(FUZZ_FLAGS) -o $@ $(filter %.c,$^) $(PKG_LIBS)
+# New inputs go to $(BUILD)/fuzz/corpus, crashes to $(BUILD)/fuzz/ (never the tree).
 fuzz: $(BUILD)/fuzz/fuzz_envelope
 	mkdir -p $(BUILD)/fuzz/corpus
-	$< -max_total_time=$${FUZZ_SECONDS:-60} $(BUILD)/fuzz/corpus tests/fuzz/corpus
+	$< -max_total_time=$${FUZZ_SECONDS:-60} -artifact_prefix=$(BUILD)/fuzz/ \
+	    $(BUILD)/fuzz/corpus tests/fuzz/corpus
 fuzz-replay: $(BUILD)/fuzz/fuzz_envelope
-	$< -runs=0 tests/fuzz/corpus
+	$< -runs=0 -artifact_prefix=$(BUILD)/fuzz/ tests/fuzz/corpus
 
 demo:
 	deploy/install-deps.sh --if-missing

@@ -21,6 +21,7 @@
 
 #include "auth.h"
 #include "db.h"
+#include "tamnong.pb-c.h"
 
 struct call;
 struct server;
