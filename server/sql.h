@@ -17,4 +17,20 @@ struct sql_statement {
 
 extern const struct sql_statement sql_statements[SQL__COUNT];
 
+/* Blocking-side statements, run with PQexecParams by the start-up commands
+ * (migrate.c, admin_cli.c) before any loop exists. Parameters and result
+ * columns are listed next to each in sql.c. */
+extern const char *const sql_tx_begin;             /* () */
+extern const char *const sql_tx_commit;            /* () */
+extern const char *const sql_tx_rollback;          /* () */
+extern const char *const sql_migrate_lock;         /* () */
+extern const char *const sql_migrate_unlock;       /* () */
+extern const char *const sql_migrate_create_table; /* () */
+extern const char *const sql_migrate_applied;      /* () -> version, name */
+extern const char *const sql_migrate_record;       /* (version, name) */
+extern const char *const sql_admin_agency_by_code; /* (code) -> id, name */
+extern const char *const sql_admin_agency_upsert;  /* (code, name) -> id, name */
+extern const char *const sql_admin_cert_insert;    /* (fingerprint, agency_id, subject) */
+extern const char *const sql_admin_cert_lookup;    /* (fingerprint) -> agency_id, code, revoked */
+
 #endif

@@ -19,7 +19,7 @@ run_one() { # name timeout command...
     local name=$1 limit=$2
     shift 2
     [ -n "$filter" ] && [[ $name != *$filter* ]] && return
-    local log=$logdir/$name.log start=$SECONDS
+    local log=$logdir/${name//\//_}.log start=$SECONDS
     if timeout -k 10 "$limit" "$@" >"$log" 2>&1; then
         passed=$((passed + 1))
         printf 'PASS %-40s %3ds\n' "$name" $((SECONDS - start))

@@ -1,0 +1,144 @@
+/* cli: command lookup and dispatch, option parsing, and the connect/error
+ * helpers every network command uses (see cli.h). */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "client_config.h"
+#include "i18n.h"
+#include "output.h"
+#include "status.h"
+
+const struct command *cli_find(const struct command *const *table, const char *name)
+{
+    for (size_t i = 0; table[i]; i++)
+        if (strcmp(table[i]->name, name) == 0)
+            return table[i];
+    return NULL;
+}
+
+void cli_print_commands(const struct command *const *table, FILE *f)
+{
+    struct out_table *t = out_table_new(3);
+    for (size_t i = 0; table[i]; i++)
+        if (out_table_addv(t, "", table[i]->name, _(table[i]->summary)) < 0)
+            break;
+    out_table_print(t, f);
+    out_table_free(t);
+}
+
+void cli_print_usage(const struct command *cmd, FILE *f)
+{
+    fputs(_(cmd->usage), f);
+}
+
+int cli_usage_error(const struct cli *cli, const struct command *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    out_error("%s", msg);
+    /* TRANSLATORS: %s %s is the program and the command, e.g. "tamnong ping". */
+    fprintf(stderr, _("Run '%s %s --help' to see how to use it.\n"), cli->prefix, cmd->name);
+    return TN_EXIT_USAGE;
+}
+
+int cli_getopt(struct cli *cli, const struct command *cmd, int argc, char **argv,
+               const char *shortopts, const struct option *opts)
+{
+    char spec[64];
+    snprintf(spec, sizeof spec, ":%s", shortopts ? shortopts : "");
+    opterr = 0;
+    for (;;) {
+        int c = getopt_long(argc, argv, spec, opts, NULL);
+        if (c == CLI_OPT_JSON) {
+            cli->json = true;
+            continue;
+        }
+        if (c == '?') {
+            char what[64];
+            if (optopt)
+                snprintf(what, sizeof what, "-%c", optopt);
+            else
+                snprintf(what, sizeof what, "%s", argv[optind - 1]);
+            cli_usage_error(cli, cmd, _("unknown option '%s' for '%s %s'."), what, cli->prefix,
+                            cmd->name);
+            return '?';
+        }
+        if (c == ':') {
+            cli_usage_error(cli, cmd, _("the option '%s' needs a value."), argv[optind - 1]);
+            return '?';
+        }
+        return c;
+    }
+}
+
+static bool wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            return false;
+        if (strcmp(argv[i], "--help") == 0)
+            return true;
+    }
+    return false;
+}
+
+int cli_dispatch(struct cli *cli, const struct command *const *table, int argc, char **argv)
+{
+    const struct command *cmd = cli_find(table, argv[0]);
+    if (!cmd) {
+        out_error(_("'%s' is not a command of %s."), argv[0], cli->prefix);
+        fprintf(stderr, _("Run '%s --help' to see the commands.\n"), cli->prefix);
+        return TN_EXIT_USAGE;
+    }
+    if (wants_help(argc, argv)) {
+        cli_print_usage(cmd, stdout);
+        return TN_EXIT_OK;
+    }
+    optind = 0; /* GNU getopt: start afresh for this command's arguments */
+    return cmd->handler(cli, argc, argv);
+}
+
+int cli_connect(struct cli *cli, struct rpc_client **out)
+{
+    *out = NULL;
+    struct client_config cfg;
+    char err[2048];
+    int rc = TN_EXIT_OK;
+    if (client_config_load(&cfg, cli->config_path, err, sizeof err) < 0 ||
+        client_config_check_files(&cfg, err, sizeof err) < 0) {
+        out_error("%s", err);
+        rc = TN_EXIT_CONFIG;
+        goto out;
+    }
+    out_verbose(_("configuration: %s"), cfg.path);
+    struct rpc_status st;
+    if (rpc_connect(&cfg, out, &st) < 0)
+        rc = cli_rpc_error(cli, &st);
+out:
+    client_config_free(&cfg);
+    return rc;
+}
+
+int cli_rpc_error(const struct cli *cli, const struct rpc_status *st)
+{
+    if (st->result != RPC_STATUS) {
+        out_error("%s", st->detail);
+        return rpc_exit_code(st);
+    }
+    /* TRANSLATORS: 1: what the status means (translated sentence), 2: the
+     * status name (e.g. UNAVAILABLE), kept in English for the operator. */
+    out_error(_("%s (%s)"), _(status_describe(st->code)), status_name(st->code));
+    if (st->server_message[0])
+        out_error(_("The server says: %s"), st->server_message);
+    if (st->retry_after_ms > 0 && rpc_retryable(st)) {
+        unsigned long s = (st->retry_after_ms + 999) / 1000;
+        out_error(ngettext("Try again in %lu second.", "Try again in %lu seconds.", s), s);
+    }
+    return rpc_exit_code(st);
+}

@@ -1,0 +1,75 @@
+/* cli: what every subcommand shares. A command is one row of the table in
+ * commands.c; its handler lives in cmd_<area>.c. A new feature adds a
+ * cmd_<area>.c with `const struct command cmd_<name>`, an extern below and a
+ * row in commands.c. Handlers return an exit code (exit_codes.h). */
+#ifndef TAMNONG_CLIENT_CLI_H
+#define TAMNONG_CLIENT_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "exit_codes.h"
+#include "rpc_client.h"
+
+/* Global options and state, filled by main before the handler runs. */
+struct cli {
+    const char *config_path; /* --config FILE, or NULL */
+    bool json;               /* --json (before or after the command) */
+    int verbose;             /* -v, repeatable */
+    const char *prefix;      /* "tamnong" or "tamnong report": for messages */
+};
+
+struct command {
+    const char *name;
+    const char *summary; /* N_(): one line for the command list */
+    int (*handler)(struct cli *cli, int argc, char **argv);
+    const char *usage; /* N_(): the whole `tamnong NAME --help` text */
+};
+
+/* The top-level command table (commands.c), NULL-terminated. */
+extern const struct command *const cli_commands[];
+
+/* Commands, one per cmd_<area>.c. */
+extern const struct command cmd_ping;
+extern const struct command cmd_help;
+
+const struct command *cli_find(const struct command *const *table, const char *name);
+/* `tamnong --help`: usage, global options, commands, exit codes. */
+void cli_print_main_help(FILE *f);
+/* "  name   summary" lines, aligned, summaries translated. */
+void cli_print_commands(const struct command *const *table, FILE *f);
+/* Print cmd's translated usage on f. */
+void cli_print_usage(const struct command *cmd, FILE *f);
+
+/* Run argv[0] from table: `--help` anywhere before `--` prints the command's
+ * usage; an unknown name is a usage error naming it. For nested groups
+ * (`tamnong report open`) a handler calls this with its own table. */
+int cli_dispatch(struct cli *cli, const struct command *const *table, int argc, char **argv);
+
+/* Long-option value for --json: put CLI_OPTION_JSON in a command's option
+ * array and cli_getopt sets cli->json itself. */
+#define CLI_OPT_JSON 0x100
+#define CLI_OPTION_JSON                                                                            \
+    {                                                                                              \
+        "json", no_argument, NULL, CLI_OPT_JSON                                                    \
+    }
+
+/* getopt_long for a command (cli_dispatch resets getopt before each
+ * handler): opts ends with a zero row. Returns the option's code, or -1 at
+ * the end (operands are then argv[optind..]); an unknown option or a missing
+ * value prints a usage error and returns '?' (the handler returns
+ * TN_EXIT_USAGE). */
+int cli_getopt(struct cli *cli, const struct command *cmd, int argc, char **argv,
+               const char *shortopts, const struct option *opts);
+/* Print "tamnong: <msg>\nRun 'tamnong CMD --help'." and return TN_EXIT_USAGE. */
+int cli_usage_error(const struct cli *cli, const struct command *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Load the config, check the credential files and connect. TN_EXIT_OK and
+ * *out, or an exit code after printing why. */
+int cli_connect(struct cli *cli, struct rpc_client **out);
+/* Print an RPC failure for a person (stderr) and return its exit code. */
+int cli_rpc_error(const struct cli *cli, const struct rpc_status *st);
+
+#endif

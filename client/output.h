@@ -1,0 +1,54 @@
+/* output: everything tamnong prints. Errors and warnings go to stderr with a
+ * "tamnong: " prefix (already-translated text in, plain words + what to do);
+ * results go to stdout either as JSON (--json, jansson, UTF-8 kept as is) or
+ * as aligned human tables whose widths count display columns, not bytes. */
+#ifndef TAMNONG_CLIENT_OUTPUT_H
+#define TAMNONG_CLIENT_OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+/* "tamnong: " + message + "\n" on stderr. */
+void out_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "tamnong: warning: " + message + "\n" on stderr. */
+void out_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Like out_error, only when verbose (-v) is on. */
+void out_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void out_set_verbose(int level);
+int out_verbose_level(void);
+
+/* Print v on stdout followed by a newline: indented when stdout is a
+ * terminal, compact otherwise; non-ASCII stays UTF-8. Does not take the
+ * reference. 0, or -1 when it could not be written. */
+int out_json(const json_t *v);
+
+/* Unix epoch milliseconds as ISO-8601 UTC ("2025-06-01T01:02:03.456Z"). */
+void out_iso8601_utc(int64_t ms, char *buf, size_t len);
+/* Unix epoch milliseconds as local date and time ("2025-06-01 08:02:03 +07"). */
+void out_local_time(int64_t ms, char *buf, size_t len);
+
+/* Display width of a string in terminal columns (multibyte per the locale,
+ * wcwidth per character; bytes that do not decode count 1 per UTF-8 lead
+ * byte). */
+size_t out_width(const char *s);
+/* Write s, then spaces up to `width` columns. */
+void out_pad(FILE *f, const char *s, size_t width);
+
+/* A simple table: rows of cells, columns aligned, two spaces apart, the last
+ * column not padded. Cells are copied. */
+struct out_table;
+struct out_table *out_table_new(size_t ncols);
+/* Right-align a column (numbers). */
+void out_table_align_right(struct out_table *t, size_t col);
+/* Add a row of exactly ncols cells (NULL prints as empty). 0 or -1 (memory). */
+int out_table_add(struct out_table *t, const char *const *cells);
+/* The same with ncols string arguments. */
+int out_table_addv(struct out_table *t, ...);
+void out_table_print(const struct out_table *t, FILE *f);
+void out_table_free(struct out_table *t);
+
+#endif

@@ -1,0 +1,61 @@
+/* call: the accessors handlers use on the request they serve (call.h); the
+ * struct itself belongs to dispatch.c, which creates and frees it. */
+#include "call.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "conn.h"
+#include "dispatch.h"
+#include "server.h"
+
+const struct agency_identity *call_agency(const struct call *call)
+{
+    return conn_agency(call->conn);
+}
+
+struct db_pool *call_db(const struct call *call)
+{
+    return conn_server(call->conn)->db;
+}
+
+struct server *call_server(const struct call *call)
+{
+    return conn_server(call->conn);
+}
+
+uint64_t call_deadline(const struct call *call)
+{
+    return call->deadline_ms;
+}
+
+void call_fail(struct call *call, int status, const char *fmt, ...)
+{
+    va_list ap;
+    call->status = status;
+    va_start(ap, fmt);
+    int n = vsnprintf(call->message, sizeof call->message, fmt, ap);
+    va_end(ap);
+    if (n >= (int)sizeof call->message) {
+        /* Truncated: do not leave half a UTF-8 sequence at the end (the
+         * message travels in a protobuf string). */
+        size_t len = sizeof call->message - 1;
+        size_t i = len;
+        while (i > 0 && ((unsigned char)call->message[i - 1] & 0xc0) == 0x80)
+            i--;
+        if (i > 0 && (unsigned char)call->message[i - 1] >= 0xc0) {
+            unsigned char lead = (unsigned char)call->message[i - 1];
+            size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+            if (len - (i - 1) < need)
+                call->message[i - 1] = '\0';
+        }
+    }
+}
+
+int64_t server_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

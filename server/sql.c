@@ -1,0 +1,54 @@
+/* sql: the text of every SQL statement tamnongd runs. The loop-side table is
+ * prepared on each pooled connection when it connects (db.c); the blocking
+ * statements below it serve the start-up commands (migrate, register-cert).
+ * Parameters are always $n placeholders; no SQL is ever built from input. */
+#include "sql.h"
+
+const struct sql_statement sql_statements[SQL__COUNT] = {
+    [SQL_PING] = {"ping", "SELECT (extract(epoch from clock_timestamp())*1000)::bigint", 0},
+    [SQL_AGENCY_BY_FINGERPRINT] = {"agency_by_fingerprint",
+                                   "SELECT a.id, a.code, a.name FROM agency a "
+                                   "JOIN agency_certificate c ON c.agency_id = a.id "
+                                   "WHERE c.fingerprint = $1 AND c.revoked_at IS NULL",
+                                   1},
+};
+
+/* --- blocking side: transactions ------------------------------------------ */
+
+const char *const sql_tx_begin = "BEGIN";
+const char *const sql_tx_commit = "COMMIT";
+const char *const sql_tx_rollback = "ROLLBACK";
+
+/* --- migrations (migrate.c) ------------------------------------------------ */
+
+/* Session-level lock so two servers starting together do not both migrate.
+ * The key is "tamnong" in ASCII. */
+const char *const sql_migrate_lock = "SELECT pg_advisory_lock(32762011004546663)";
+const char *const sql_migrate_unlock = "SELECT pg_advisory_unlock(32762011004546663)";
+const char *const sql_migrate_create_table = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                             " version integer PRIMARY KEY,"
+                                             " name text NOT NULL,"
+                                             " applied_at timestamptz NOT NULL DEFAULT now())";
+/* -> version, name */
+const char *const sql_migrate_applied = "SELECT version, name FROM schema_migrations";
+/* ($1 version, $2 file name) */
+const char *const sql_migrate_record = "INSERT INTO schema_migrations (version, name) "
+                                       "VALUES ($1, $2)";
+
+/* --- tamnongd register-cert (admin_cli.c) --------------------------------- */
+
+/* ($1 code) -> id, name */
+const char *const sql_admin_agency_by_code = "SELECT id, name FROM agency WHERE code = $1";
+/* ($1 code, $2 name) -> id, name: creates the agency or renames it. */
+const char *const sql_admin_agency_upsert =
+    "INSERT INTO agency (code, name) VALUES ($1, $2) "
+    "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name RETURNING id, name";
+/* ($1 fingerprint, $2 agency id, $3 subject): a fingerprint already mapped is
+ * left as it is; the caller then looks it up to tell same agency from another. */
+const char *const sql_admin_cert_insert =
+    "INSERT INTO agency_certificate (fingerprint, agency_id, subject) VALUES ($1, $2, $3) "
+    "ON CONFLICT (fingerprint) DO NOTHING";
+/* ($1 fingerprint) -> agency_id, agency code, revoked ('t'/'f') */
+const char *const sql_admin_cert_lookup =
+    "SELECT c.agency_id, a.code, c.revoked_at IS NOT NULL FROM agency_certificate c "
+    "JOIN agency a ON a.id = c.agency_id WHERE c.fingerprint = $1";

@@ -1,0 +1,134 @@
+/* srv_config: tamnongd's option table (defaults, ranges, one-line help) and
+ * the loader that applies it. deploy/tamnongd.conf.example documents every
+ * entry; tests/unit/test_srv_config.c checks that it does. */
+#include "srv_config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+
+#define OPT(key, type, field, def, min, max, help)                                                 \
+    {                                                                                              \
+        key, type, offsetof(struct srv_config, field), def, min, max, help                         \
+    }
+
+const struct cfg_option srv_config_options[] = {
+    /* network */
+    OPT("listen_address", CFG_STRING, listen_address, "0.0.0.0", 0, 0,
+        "address the agency port listens on (IPv4 or IPv6 literal)"),
+    OPT("listen_port", CFG_INT, listen_port, "7443", 1, 65535,
+        "agency port (TLS from the first byte)"),
+    OPT("ops_address", CFG_STRING, ops_address, "127.0.0.1", 0, 0,
+        "address of the operations HTTP port (/healthz, /metrics); keep it local"),
+    OPT("ops_port", CFG_INT, ops_port, "7444", 0, 65535, "operations HTTP port; 0 disables it"),
+    /* TLS */
+    OPT("tls_ca_file", CFG_STRING, tls_ca_file, "/etc/tamnong/ca.pem", 0, 0,
+        "province CA certificate (PEM): the only trust anchor for agency certificates"),
+    OPT("tls_cert_file", CFG_STRING, tls_cert_file, "/etc/tamnong/server.pem", 0, 0,
+        "server certificate chain (PEM), leaf first"),
+    OPT("tls_key_file", CFG_STRING, tls_key_file, "/etc/tamnong/server.key", 0, 0,
+        "server private key (PEM)"),
+    OPT("tls_crl_file", CFG_STRING, tls_crl_file, "/etc/tamnong/crl.pem", 0, 0,
+        "certificate revocation list of the province CA (PEM); required"),
+    /* PostgreSQL */
+    OPT("db_conninfo", CFG_STRING, db_conninfo,
+        "host=/var/run/postgresql dbname=tamnong user=tamnong", 0, 0,
+        "libpq connection string (PG* environment variables fill what it leaves out)"),
+    OPT("db_pool_size", CFG_INT, db_pool_size, "4", 1, 256, "PostgreSQL connections in the pool"),
+    OPT("db_connect_timeout", CFG_DURATION, db_connect_timeout_ms, "5s", 100, 300000,
+        "give up one PostgreSQL connection attempt after this long"),
+    OPT("db_reconnect_max", CFG_DURATION, db_reconnect_max_ms, "5s", 100, 600000,
+        "longest wait between reconnection attempts (the backoff doubles up to it)"),
+    OPT("migrations_dir", CFG_STRING, migrations_dir, "/usr/local/share/tamnong/migrations", 0, 0,
+        "directory of the numbered SQL migration files"),
+    OPT("migrate_on_start", CFG_BOOL, migrate_on_start, "yes", 0, 0,
+        "apply pending migrations when tamnongd starts"),
+    /* limits */
+    OPT("max_frame", CFG_SIZE, max_frame, "4m", 1024, 256L * 1024 * 1024,
+        "largest frame accepted from an identified agency"),
+    OPT("preauth_max_frame", CFG_SIZE, preauth_max_frame, "16k", 256, 1024L * 1024,
+        "largest frame (and input buffered) before the agency is identified"),
+    OPT("max_inflight", CFG_INT, max_inflight, "64", 1, 4096,
+        "requests in progress per connection; more are not read until one finishes"),
+    OPT("max_connections", CFG_INT, max_connections, "10000", 1, 1000000,
+        "open agency connections; the next one is closed at once"),
+    OPT("max_write_queue", CFG_SIZE, max_write_queue, "8m", 64L * 1024, 1024L * 1024 * 1024,
+        "bytes waiting to be sent to one connection before tamnongd stops reading from it"),
+    OPT("handshake_timeout", CFG_DURATION, handshake_timeout_ms, "10s", 100, 300000,
+        "time from accept until the TLS handshake is done and the agency identified"),
+    OPT("idle_timeout", CFG_DURATION, idle_timeout_ms, "300s", 1000, 86400000,
+        "close a connection with nothing in flight and nothing read for this long; also the "
+        "write-stall limit"),
+    OPT("default_deadline", CFG_DURATION, default_deadline_ms, "30s", 100, 3600000,
+        "deadline of a request that carries none (requested deadlines are capped at 10x this)"),
+    OPT("drain_timeout", CFG_DURATION, drain_timeout_ms, "20s", 0, 600000,
+        "on SIGTERM, how long in-flight requests may take before connections are closed"),
+    /* logging */
+    OPT("log_level", CFG_STRING, log_level, "info", 0, 0, "error, warning, notice, info or debug"),
+    {NULL, CFG_STRING, 0, NULL, 0, 0, NULL},
+};
+
+/* Checks that need more than one option, or a value set beyond ranges. */
+static int validate(const struct srv_config *c, char *err, size_t errlen)
+{
+    static const struct {
+        const char *key;
+        size_t offset;
+    } required[] = {
+        {"listen_address", offsetof(struct srv_config, listen_address)},
+        {"tls_ca_file", offsetof(struct srv_config, tls_ca_file)},
+        {"tls_cert_file", offsetof(struct srv_config, tls_cert_file)},
+        {"tls_key_file", offsetof(struct srv_config, tls_key_file)},
+        {"tls_crl_file", offsetof(struct srv_config, tls_crl_file)},
+        {"migrations_dir", offsetof(struct srv_config, migrations_dir)},
+    };
+    for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
+        const char *v = *(char *const *)((const char *)c + required[i].offset);
+        if (!v) {
+            snprintf(err, errlen, "option '%s' must not be empty", required[i].key);
+            return -1;
+        }
+    }
+    if (c->ops_port != 0 && !c->ops_address) {
+        snprintf(err, errlen, "option 'ops_address' must not be empty while ops_port is set");
+        return -1;
+    }
+    if (!c->log_level || log_level_from_name(c->log_level) < 0) {
+        snprintf(err, errlen,
+                 "option 'log_level': '%s' is not a level (error, warning, notice, info, debug)",
+                 c->log_level ? c->log_level : "");
+        return -1;
+    }
+    if (c->preauth_max_frame > c->max_frame) {
+        snprintf(err, errlen, "option 'preauth_max_frame' (%zu) must not exceed max_frame (%zu)",
+                 c->preauth_max_frame, c->max_frame);
+        return -1;
+    }
+    return 0;
+}
+
+int srv_config_load(struct srv_config *c, const char *path, char *err, size_t errlen)
+{
+    memset(c, 0, sizeof *c);
+    if (cfg_defaults(srv_config_options, c) < 0) {
+        snprintf(err, errlen, "internal error: bad default in the option table");
+        goto fail;
+    }
+    if (path && cfg_load_file(srv_config_options, c, path, err, errlen) < 0)
+        goto fail;
+    char why[256];
+    if (validate(c, why, sizeof why) < 0) {
+        snprintf(err, errlen, "%s: %s", path ? path : "defaults", why);
+        goto fail;
+    }
+    return 0;
+fail:
+    srv_config_free(c);
+    return -1;
+}
+
+void srv_config_free(struct srv_config *c)
+{
+    cfg_free(srv_config_options, c);
+}
