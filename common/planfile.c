@@ -5,6 +5,7 @@
  * shapes and declared counts. Every problem is collected as "FILE:LINE: msg";
  * a file with any problem yields no plan. */
 #include "planfile.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -153,41 +154,6 @@ static void sort_errors(struct ctx *c)
 }
 
 /* ---------------------------------------------------------------- text helpers */
-
-/* Length of the valid UTF-8 prefix of s[0..n): n when all of it is valid.
- * Rejects overlong forms, surrogates and code points above U+10FFFF. */
-static size_t utf8_valid_prefix(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned char b = s[i];
-        size_t len;
-        uint32_t cp, min;
-        if (b < 0x80) {
-            i++;
-            continue;
-        } else if ((b & 0xE0) == 0xC0) {
-            len = 2, cp = b & 0x1F, min = 0x80;
-        } else if ((b & 0xF0) == 0xE0) {
-            len = 3, cp = b & 0x0F, min = 0x800;
-        } else if ((b & 0xF8) == 0xF0) {
-            len = 4, cp = b & 0x07, min = 0x10000;
-        } else {
-            return i;
-        }
-        if (n - i < len)
-            return i;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return i;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return i;
-        i += len;
-    }
-    return n;
-}
 
 static bool is_space(char ch)
 {

@@ -87,7 +87,7 @@ static PGresult *run(PGconn *pg, const char *what, const char *sql, int n,
 }
 
 int admin_cli_register_cert(const struct srv_config *c, const char *cert_file,
-                            const char *agency_code, const char *agency_name)
+                            const char *agency_code, const char *agency_name, bool operator_role)
 {
     char fp[65];
     char sqlstate[6] = "";
@@ -158,8 +158,8 @@ int admin_cli_register_cert(const struct srv_config *c, const char *cert_file,
     res = NULL;
 
     /* The certificate: idempotent for this agency, refused for another one. */
-    const char *const ins[] = {fp, agency_id, subject};
-    if (!(res = run(pg, "registering the certificate", sql_admin_cert_insert, 3, ins,
+    const char *const ins[] = {fp, agency_id, subject, operator_role ? "operator" : "agency"};
+    if (!(res = run(pg, "registering the certificate", sql_admin_cert_insert, 4, ins,
                     PGRES_COMMAND_OK, sqlstate)))
         goto out;
     bool inserted = strcmp(PQcmdTuples(res), "1") == 0;

@@ -4,13 +4,16 @@
 #ifndef TAMNONG_ADMIN_CLI_H
 #define TAMNONG_ADMIN_CLI_H
 
+#include <stdbool.h>
+
 #include "srv_config.h"
 
-/* `tamnongd register-cert CERT.pem --agency CODE [--name NAME]`: computes the
- * certificate's SHA-256 fingerprint, creates the agency row if it does not
- * exist (NAME required then), and maps the fingerprint to it. Prints the
+/* `tamnongd register-cert CERT.pem --agency CODE [--name NAME] [--operator]`:
+ * computes the certificate's SHA-256 fingerprint, creates the agency row if it
+ * does not exist (NAME required then), and maps the fingerprint to it; with
+ * --operator the certificate may run the admin commands. Prints the
  * fingerprint. Returns a sysexits.h code. */
 int admin_cli_register_cert(const struct srv_config *c, const char *cert_file,
-                            const char *agency_code, const char *agency_name);
+                            const char *agency_code, const char *agency_name, bool operator_role);
 
 #endif

@@ -84,6 +84,8 @@ static void identify_done(void *data, int status, const PGresult *res, const cha
         who.id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
         copy_utf8(who.code, sizeof who.code, PQgetvalue(res, 0, 1));
         copy_utf8(who.name, sizeof who.name, PQgetvalue(res, 0, 2));
+        who.operator_cert = PQgetvalue(res, 0, 3)[0] == 't';
+        who.standing = PQgetvalue(res, 0, 4)[0] == 't';
         memcpy(who.fingerprint, a->fingerprint, sizeof who.fingerprint);
         cache[slot].who = who;
         cache[slot].at = mono_s();

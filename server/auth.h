@@ -4,6 +4,7 @@
 #ifndef TAMNONG_AUTH_H
 #define TAMNONG_AUTH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "db.h"
@@ -15,6 +16,8 @@ struct agency_identity {
     char code[64];
     char name[256];
     char fingerprint[AUTH_FINGERPRINT_HEX + 1];
+    bool operator_cert; /* registered with --role operator */
+    bool standing;      /* the plan's standing agency (or its successor) when identified */
 };
 
 /* status OK with *who filled; UNAUTHENTICATED for an unknown certificate;

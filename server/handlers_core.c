@@ -1,16 +1,11 @@
-/* handlers_core: the service table tamnongd serves and the core methods:
- * Ping, which proves the whole path (TLS, identity, PostgreSQL) and tells
+/* handlers_core: the core methods: Ping, which proves the whole path (TLS, identity, PostgreSQL) and tells
  * the caller who the server thinks it is. */
 #include <stdlib.h>
 
 #include "call.h"
+#include "handlers.h"
 #include "log.h"
 #include "tamnong.pb-c.h"
-
-static void handle_ping(Tamnong__Tamnong_Service *svc, const Tamnong__PingRequest *input,
-                        Tamnong__PingResponse_Closure done, void *closure_data);
-
-Tamnong__Tamnong_Service tamnong_service = TAMNONG__TAMNONG__INIT(handle_);
 
 struct ping_ctx {
     struct call *call;
@@ -57,9 +52,9 @@ static void ping_db_done(void *data, int status, const PGresult *res, const char
     ping_answer(call, done, strtoll(PQgetvalue(res, 0, 0), NULL, 10));
 }
 
-static void handle_ping(Tamnong__Tamnong_Service *svc, const Tamnong__PingRequest *input,
-                        Tamnong__PingResponse_Closure done, void *closure_data)
+HANDLER(ping, PingRequest, PingResponse)
 {
+    Tamnong__PingResponse_Closure done = typed_done;
     struct call *call = closure_data;
     if (input && input->skip_database) {
         ping_answer(call, done, 0);

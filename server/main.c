@@ -54,7 +54,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "Usage: tamnongd [--config FILE] [--check-config | --migrate]\n"
-            "       tamnongd [--config FILE] register-cert CERT.pem --agency CODE [--name NAME]\n"
+            "       tamnongd [--config FILE] register-cert CERT.pem --agency CODE [--name NAME] [--operator]\n"
             "       tamnongd --version | --help\n"
             "\n"
             "The province server of tamnong: agencies connect with mutual TLS.\n"
@@ -65,7 +65,7 @@ static void usage(FILE *out)
             "  -V, --version       print the version and exit\n"
             "  -h, --help          print this help and exit\n"
             "\n"
-            "  register-cert CERT.pem --agency CODE [--name NAME]\n"
+            "  register-cert CERT.pem --agency CODE [--name NAME] [--operator]\n"
             "      map an agency certificate (by its SHA-256 fingerprint) to agency CODE,\n"
             "      creating the agency with NAME if it does not exist yet\n"
             "\n"
@@ -264,6 +264,7 @@ struct args {
     bool check_config, migrate, version, help;
     const char *command; /* "register-cert" or NULL */
     const char *cert, *agency, *name;
+    bool operator_role;
 };
 
 /* Value of an option given as "--opt VALUE" or "--opt=VALUE". */
@@ -307,6 +308,8 @@ static int parse_args(int argc, char **argv, struct args *a)
             slot = &a->agency;
         else if (a->command && is_opt(arg, "--name"))
             slot = &a->name;
+        else if (a->command && strcmp(arg, "--operator") == 0)
+            a->operator_role = true;
         else if (!a->command && strcmp(arg, "register-cert") == 0)
             a->command = arg;
         else if (a->command && !a->cert && arg[0] != '-')
@@ -374,7 +377,7 @@ int main(int argc, char **argv)
     } else if (a.migrate) {
         rc = run_migrations();
     } else if (a.command) {
-        rc = admin_cli_register_cert(&cfg, a.cert, a.agency, a.name);
+        rc = admin_cli_register_cert(&cfg, a.cert, a.agency, a.name, a.operator_role);
     } else {
         rc = serve();
     }

@@ -7,10 +7,27 @@
 const struct sql_statement sql_statements[SQL__COUNT] = {
     [SQL_PING] = {"ping", "SELECT (extract(epoch from clock_timestamp())*1000)::bigint", 0},
     [SQL_AGENCY_BY_FINGERPRINT] = {"agency_by_fingerprint",
-                                   "SELECT a.id, a.code, a.name FROM agency a "
+                                   "SELECT a.id, a.code, a.name, c.role = 'operator', "
+                                   "agency_is_standing(a.id) FROM agency a "
                                    "JOIN agency_certificate c ON c.agency_id = a.id "
                                    "WHERE c.fingerprint = $1 AND c.revoked_at IS NULL",
                                    1},
+    [SQL_PLAN_IMPORT] = {"plan_import", "SELECT plan_import($1::jsonb, $2::bigint)", 2},
+    [SQL_PLAN_TASKS] = {"plan_tasks",
+                        "SELECT coalesce($3::date, province_today())::text, t.* "
+                        "FROM plan_tasks($1, $2, coalesce($3::date, province_today())) t",
+                        3},
+    [SQL_PLAN_TARGETS] = {"plan_targets", "SELECT * FROM plan_targets()", 0},
+    [SQL_PERIODS] = {"periods",
+                     "SELECT p.code, p.regime, r.name, p.year, p.window_start, p.window_end, "
+                     "p.deadline, (extract(epoch FROM p.deadline_at) * 1000)::bigint, r.time_zone "
+                     "FROM period p JOIN period_regime r ON r.code = p.regime "
+                     "WHERE $1::int IS NULL OR p.year = $1::int ORDER BY p.deadline, p.regime",
+                     1},
+    [SQL_AGENCIES] = {"agencies",
+                      "SELECT coalesce($1::date, province_today())::text, l.* "
+                      "FROM agencies_list(coalesce($1::date, province_today())) l",
+                      1},
 };
 
 /* --- blocking side: transactions ------------------------------------------ */
@@ -43,11 +60,12 @@ const char *const sql_admin_agency_by_code = "SELECT id, name FROM agency WHERE 
 const char *const sql_admin_agency_upsert =
     "INSERT INTO agency (code, name) VALUES ($1, $2) "
     "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name RETURNING id, name";
-/* ($1 fingerprint, $2 agency id, $3 subject): a fingerprint already mapped is
- * left as it is; the caller then looks it up to tell same agency from another. */
+/* ($1 fingerprint, $2 agency id, $3 subject, $4 role): a fingerprint already
+ * mapped is left as it is; the caller then looks it up to tell same agency
+ * from another. */
 const char *const sql_admin_cert_insert =
-    "INSERT INTO agency_certificate (fingerprint, agency_id, subject) VALUES ($1, $2, $3) "
-    "ON CONFLICT (fingerprint) DO NOTHING";
+    "INSERT INTO agency_certificate (fingerprint, agency_id, subject, role) "
+    "VALUES ($1, $2, $3, $4) ON CONFLICT (fingerprint) DO NOTHING";
 /* ($1 fingerprint) -> agency_id, agency code, revoked ('t'/'f') */
 const char *const sql_admin_cert_lookup =
     "SELECT c.agency_id, a.code, c.revoked_at IS NOT NULL FROM agency_certificate c "

@@ -5,7 +5,16 @@
 
 enum sql_stmt {
     SQL_PING,                  /* () -> now_ms */
-    SQL_AGENCY_BY_FINGERPRINT, /* (fingerprint hex) -> id, code, name */
+    SQL_AGENCY_BY_FINGERPRINT, /* (fingerprint hex) -> id, code, name, operator, standing */
+    SQL_PLAN_IMPORT,           /* (plan json, importer agency id) -> result json */
+    SQL_PLAN_TASKS,  /* (agency code, section, date|NULL) -> at, version, code, section, title, text,
+                        deadline_kind, deadline_value, output, lead json, coordinating json, role */
+    SQL_PLAN_TARGETS, /* () -> version, key, name, unit, rule, baseline_year, baseline, task,
+                         reporters json, targets json */
+    SQL_PERIODS,      /* (year|NULL) -> code, regime, regime name, year, window_start, window_end,
+                         deadline, deadline_at ms, time zone */
+    SQL_AGENCIES,     /* (date|NULL) -> at, code, name, kind, short_name, parent, valid_from,
+                         valid_to, successors json */
     SQL__COUNT
 };
 
@@ -30,7 +39,7 @@ extern const char *const sql_migrate_applied;      /* () -> version, name */
 extern const char *const sql_migrate_record;       /* (version, name) */
 extern const char *const sql_admin_agency_by_code; /* (code) -> id, name */
 extern const char *const sql_admin_agency_upsert;  /* (code, name) -> id, name */
-extern const char *const sql_admin_cert_insert;    /* (fingerprint, agency_id, subject) */
+extern const char *const sql_admin_cert_insert;    /* (fingerprint, agency_id, subject, role) */
 extern const char *const sql_admin_cert_lookup;    /* (fingerprint) -> agency_id, code, revoked */
 
 #endif

@@ -1,0 +1,14 @@
+/* utf8: strict UTF-8 validation (see utf8.c). */
+#ifndef TAMNONG_UTF8_H
+#define TAMNONG_UTF8_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Length of the valid UTF-8 prefix of s[0..n): n when all of it is valid.
+ * Rejects overlong forms, surrogates and code points above U+10FFFF. */
+size_t utf8_valid_prefix(const unsigned char *s, size_t n);
+/* All of s[0..n) is valid UTF-8 and contains no NUL. */
+bool utf8_valid(const char *s, size_t n);
+
+#endif
