@@ -9,9 +9,9 @@
 
 struct buf {
     uint8_t *data;
-    size_t len;  /* bytes in use, from data[0] */
-    size_t cap;  /* bytes allocated */
-    size_t max;  /* never grow beyond this; 0 = SIZE_MAX */
+    size_t len; /* bytes in use, from data[0] */
+    size_t cap; /* bytes allocated */
+    size_t max; /* never grow beyond this; 0 = SIZE_MAX */
 };
 
 void buf_init(struct buf *b, size_t max);

@@ -21,17 +21,17 @@ enum cfg_type {
 struct cfg_option {
     const char *key;
     enum cfg_type type;
-    size_t offset;       /* offsetof(struct your_config, field) */
-    const char *def;     /* default, as it would be written in the file; NULL = empty */
-    long min, max;       /* for CFG_INT, CFG_SIZE, CFG_DURATION (max 0 = no max) */
-    const char *help;    /* one line, used in --help and docs */
+    size_t offset;    /* offsetof(struct your_config, field) */
+    const char *def;  /* default, as it would be written in the file; NULL = empty */
+    long min, max;    /* for CFG_INT, CFG_SIZE, CFG_DURATION (max 0 = no max) */
+    const char *help; /* one line, used in --help and docs */
 };
 
 /* Set every option to its default. 0 or -1 (bad default: a programming error). */
 int cfg_defaults(const struct cfg_option *opts, void *obj);
 /* Set one option from text. 0, or -1 with a message in err. */
-int cfg_set(const struct cfg_option *opts, void *obj, const char *key, const char *value,
-            char *err, size_t errlen);
+int cfg_set(const struct cfg_option *opts, void *obj, const char *key, const char *value, char *err,
+            size_t errlen);
 /* Load a file over the current values. 0, or -1 with "path:line: message" in err. */
 int cfg_load_file(const struct cfg_option *opts, void *obj, const char *path, char *err,
                   size_t errlen);

@@ -9,8 +9,8 @@ enum frame_result frame_parse(const uint8_t *buf, size_t len, uint32_t max_paylo
     *consumed = 0;
     if (len < FRAME_HEADER_SIZE)
         return FRAME_NEED_MORE;
-    uint32_t n = (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 | (uint32_t)buf[2] << 8 |
-                 (uint32_t)buf[3];
+    uint32_t n =
+        (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 | (uint32_t)buf[2] << 8 | (uint32_t)buf[3];
     *payload_len = n;
     if (n == 0 || n > max_payload)
         return FRAME_ERROR;

@@ -11,7 +11,7 @@ int log_max_priority = LOG_INFO;
 static const char *log_program = "tamnong";
 static int log_to_journal;
 
-static const char *const level_names[] = {"emerg", "alert",  "crit", "error",
+static const char *const level_names[] = {"emerg",   "alert",  "crit", "error",
                                           "warning", "notice", "info", "debug"};
 
 void log_init(const char *program, int max_priority)
@@ -49,9 +49,10 @@ void log_msg(int priority, const char *fmt, ...)
         struct tm tm;
         clock_gettime(CLOCK_REALTIME, &ts);
         gmtime_r(&ts.tv_sec, &tm);
-        off = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s: ",
-                       tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                       tm.tm_sec, ts.tv_nsec / 1000000, log_program, level_names[priority]);
+        off = snprintf(line, sizeof line,
+                       "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s: ", tm.tm_year + 1900,
+                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                       ts.tv_nsec / 1000000, log_program, level_names[priority]);
     }
     va_list ap;
     va_start(ap, fmt);

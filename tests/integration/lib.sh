@@ -50,7 +50,6 @@ TN_CONF=$TN_TMP/tamnongd.conf
 SERVER_PID=""
 SERVER_LOG=$TN_TMP/tamnongd.log
 SERVER_RC=""
-TN_FAILED=0
 RC=0 OUT="" ERR=""
 HTTP_STATUS=0 HTTP_BODY=""
 
@@ -74,7 +73,6 @@ vrun() { [ "${TN_VERBOSE:-0}" = 1 ] && echo "+ $*" >&2; "$@"; }
 
 fail() {
     echo "[$(_ts)] FAIL: $*" >&2
-    TN_FAILED=1
     exit 1
 }
 

@@ -21,10 +21,13 @@ for kind in huge oversize zero garbage ascii bad-envelope; do
     ping_ok SNNPTNT "ping after $kind"
 done
 
-step "frame: oversize as the very first bytes (before any request)"
-wire --as SNNPTNT --timeout 10 probe oversize --max-frame 16384
-assert_eq 0 "$RC" "connection closed after a first frame over the pre-auth budget: $OUT"
-ping_ok SNNPTNT "ping after early oversize"
+step "unidentified peer (valid CA, not registered): a frame over the 16 KiB pre-identification budget"
+agency_cert UNREG --name "Not registered"
+# Closed at once, well before the 3 s idle timeout.
+wire --as UNREG --timeout 2 probe oversize --max-frame 16384
+assert_eq 0 "$RC" "frame over the pre-identification budget closed promptly: $OUT"
+info "$OUT"
+ping_ok SNNPTNT "ping after the early oversize frame"
 
 step "half a frame then silence: closed by the idle timeout (3 s)"
 wire --as SNNPTNT --timeout 15 probe half

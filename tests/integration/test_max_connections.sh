@@ -6,7 +6,10 @@ source "$(dirname "$0")/lib.sh"
 setup_all max_connections=3
 agency_register SNNPTNT "Sở Nông nghiệp và Phát triển nông thôn"
 ping_ok SNNPTNT
-sleep 0.5
+# Wait until the server has seen every earlier connection close, so each
+# round starts from zero open connections (the gauge in /metrics).
+_no_conns() { http_get /metrics && grep -qx 'tamnong_connections 0' <<<"$HTTP_BODY"; }
+wait_for 10 _no_conns || fail "connections gauge not back to 0: $(grep '^tamnong_connections' <<<"$HTTP_BODY")"
 fds_before=$(server_fd_count)
 
 step "hold 3, try a 4th (raw) and the real client"
@@ -19,6 +22,7 @@ assert_eq 75 "$crc" "real client's exit code when over the cap"
 
 step "many refused connections in a row"
 for i in $(seq 1 10); do
+    wait_for 10 _no_conns || fail "round $i: connections gauge not back to 0"
     wire --as SNNPTNT --timeout 5 maxconn --count 3
     assert_eq 0 "$RC" "round $i: $OUT"
 done

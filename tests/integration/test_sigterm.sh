@@ -23,8 +23,8 @@ assert_eq 75 "$RC" "ping after shutdown exit code"
 step "again with several real clients in parallel"
 server_start
 pids=()
-for i in $(seq 1 8); do
-    ( for j in 1 2 3 4 5; do
+for _ in $(seq 1 8); do
+    ( for _ in 1 2 3 4 5; do
         timeout 30 "$BUILD/tamnong" --config "$TN_TMP/client-SNNPTNT.conf" ping >/dev/null 2>&1
         rc=$?
         [ $rc = 0 ] || [ $rc = 75 ] || { echo "client exit $rc" >&2; exit 1; }

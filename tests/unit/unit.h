@@ -48,7 +48,10 @@ struct unit_test {
 };
 
 #define TEST(name) static void name(void)
-#define T(name)    {#name, name}
+#define T(name)                                                                                    \
+    {                                                                                              \
+#name, name                                                                                \
+    }
 
 #define UNIT_MAIN(...)                                                                             \
     int main(void)                                                                                 \
