@@ -51,7 +51,9 @@ static const unsigned allowed[] = {
 /* A closing connection gets this long to flush and see the peer's EOF. */
 #define CLOSE_LINGER_MS 2000
 /* Empty buffers of a connection quiet for this long are given back. */
-#define IDLE_TRIM_MS   1000
+#define IDLE_TRIM_MS 500
+/* Responses batched inside one pump() before they are encrypted and sent. */
+#define OUT_BATCH_MAX  (64 * 1024)
 #define READ_BUF_SIZE  (64 * 1024)
 #define PLAIN_BUF_SIZE (16 * 1024)
 
@@ -369,7 +371,9 @@ int conn_send_response(struct conn *c, const Tamnong__Response *resp)
         abort_conn(c, "output buffer full");
         return rc;
     }
-    if (!c->in_pump)
+    /* Inside pump() answers are batched into one TLS write at the end;
+     * a large batch goes out early so c->out stays small. */
+    if (!c->in_pump || c->out.len >= OUT_BATCH_MAX)
         flush(c);
     return 0;
 }
@@ -439,6 +443,8 @@ static void on_identified(void *data, int status, const struct agency_identity *
         c->who->id = who->id;
         snprintf(c->who->code, sizeof c->who->code, "%s", who->code);
         snprintf(c->who->name, sizeof c->who->name, "%s", who->name);
+        c->who->operator_cert = who->operator_cert;
+        c->who->standing = who->standing;
         transition(c, CONN_READY);
         c->in.max = c->srv->cfg->max_frame + FRAME_HEADER_SIZE + PLAIN_BUF_SIZE;
         log_info("agency %s connected from %s (%s, %s)", c->who->code, peer,
@@ -475,6 +481,7 @@ static void handshake_done(struct conn *c)
         return;
     }
     transition(c, CONN_IDENTIFYING);
+    tls_stream_trim(&c->tls); /* the handshake flights are done with */
     c->in.max = c->srv->cfg->preauth_max_frame + FRAME_HEADER_SIZE;
     log_debug("TLS handshake done with %s (%s, %s), certificate sha256 %s",
               conn_peer(c, peer, sizeof peer), tls_stream_version(&c->tls),
@@ -626,6 +633,8 @@ static void pump(struct conn *c)
     }
     c->in_pump = false;
     flush(c);
+    if (c->state == CONN_IDENTIFYING || c->state == CONN_READY || c->state == CONN_REFUSED)
+        tls_stream_release_buffers(&c->tls);
     if (c->state == CONN_READY || c->state == CONN_REFUSED)
         buf_shrink_if_empty(&c->in);
     update_reading(c);
@@ -772,11 +781,12 @@ static void sweep_one(struct conn *c, uint64_t now)
             log_info("closing idle connection of agency %s from %s", c->who->code,
                      conn_peer(c, peer, sizeof peer));
             conn_close(c, "idle");
-        } else if (queued == 0 && now - c->last_read_ms >= IDLE_TRIM_MS) {
+        } else if (queued == 0 && c->inflight == 0 && now - c->last_read_ms >= IDLE_TRIM_MS) {
             if (c->in.len == 0)
                 buf_free(&c->in);
             if (c->out.len == 0)
                 buf_free(&c->out);
+            tls_stream_trim(&c->tls);
         }
         break;
     }

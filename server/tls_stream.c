@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <openssl/buffer.h>
 #include <openssl/err.h>
 
 #include "tls_util.h"
@@ -121,6 +122,42 @@ void tls_stream_shutdown(struct tls_stream *ts)
     if (SSL_is_init_finished(ts->ssl))
         (void)SSL_shutdown(ts->ssl);
     ERR_clear_error();
+}
+
+void tls_stream_release_buffers(struct tls_stream *ts)
+{
+    /* Returns 0 (and keeps them) while a record is partly read. */
+    (void)SSL_free_buffers(ts->ssl);
+}
+
+/* A fresh memory BIO when b is empty but holds an allocation; NULL to keep b. */
+static BIO *fresh_bio(BIO *b)
+{
+    BUF_MEM *m = NULL;
+    if (BIO_ctrl_pending(b) != 0 || BIO_get_mem_ptr(b, &m) != 1 || !m || m->max == 0)
+        return NULL;
+    BIO *n = BIO_new(BIO_s_mem());
+    if (!n) {
+        ERR_clear_error();
+        return NULL;
+    }
+    BIO_set_mem_eof_return(n, -1);
+    return n;
+}
+
+void tls_stream_trim(struct tls_stream *ts)
+{
+    tls_stream_release_buffers(ts);
+    BIO *r = fresh_bio(ts->rbio);
+    if (r) {
+        SSL_set0_rbio(ts->ssl, r); /* frees the old one */
+        ts->rbio = r;
+    }
+    BIO *w = fresh_bio(ts->wbio);
+    if (w) {
+        SSL_set0_wbio(ts->ssl, w);
+        ts->wbio = w;
+    }
 }
 
 size_t tls_stream_output_pending(const struct tls_stream *ts)

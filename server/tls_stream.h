@@ -49,6 +49,15 @@ int tls_stream_write(struct tls_stream *ts, const void *data, size_t len)
 /* Queue our close_notify. */
 void tls_stream_shutdown(struct tls_stream *ts);
 
+/* Give back OpenSSL's record buffers (~34 KiB) when no partial record is
+ * held: RELEASE_BUFFERS mode does not cover the ones the handshake leaves.
+ * Cheap; call whenever a burst of input has been handled. */
+void tls_stream_release_buffers(struct tls_stream *ts);
+/* Also replace empty memory BIOs by fresh ones: a BIO keeps the capacity
+ * of the most it ever held (the handshake flights, ~3.5 KiB together). For
+ * connections going idle, not on every read. */
+void tls_stream_trim(struct tls_stream *ts);
+
 /* Encrypted bytes waiting to be sent, and taking up to len of them. */
 size_t tls_stream_output_pending(const struct tls_stream *ts);
 size_t tls_stream_take_output(struct tls_stream *ts, void *buf, size_t len);

@@ -330,7 +330,9 @@ BEGIN
                                               effective)
                 VALUES (rid, r.agency_id, NULL, (x ->> 'effective')::date);
             END IF;
-            FOR y IN SELECT * FROM jsonb_array_elements(coalesce(x -> 'to', '[]')) LOOP
+            -- An agency in both from and to goes on: it is not its own successor.
+            FOR y IN SELECT * FROM jsonb_array_elements(coalesce(x -> 'to', '[]'))
+                     WHERE value #>> '{}' <> aref LOOP
                 DECLARE
                     t agency_ref := plan_ref(y #>> '{}', 'reorganisation');
                 BEGIN
