@@ -17,7 +17,6 @@
 
 #include "buf.h"
 #include "dispatch.h"
-#include "envelope.h"
 #include "frame.h"
 #include "log.h"
 #include "metrics.h"
@@ -205,7 +204,7 @@ static void on_shutdown(uv_shutdown_t *req, int status)
     struct conn *c = req->data;
     free(req);
     if (status < 0)
-        abort_conn(c, "shutdown failed");
+        abort_conn(c, uv_strerror(status)); /* typically the peer closed first */
     /* Otherwise keep reading (and discarding) until the peer's EOF, so that
      * unread input does not turn our close into a reset that could destroy
      * the answer we just sent. */
@@ -359,23 +358,28 @@ static void flush(struct conn *c)
     send_tls_output(c);
 }
 
-int conn_send_response(struct conn *c, const Tamnong__Response *resp)
+uint8_t *conn_output_reserve(struct conn *c, size_t n)
 {
     if (!conn_is_open(c))
-        return 0;
-    int rc = envelope_append_frame(&c->out, &resp->base, UINT32_MAX);
+        return NULL;
+    int rc = buf_reserve(&c->out, n);
     if (rc < 0) {
         char peer[80];
-        log_warning("dropping connection from %s: cannot queue a response (%s)",
-                    conn_peer(c, peer, sizeof peer), strerror(-rc));
+        log_warning("dropping connection from %s: cannot queue a response of %zu bytes (%s)",
+                    conn_peer(c, peer, sizeof peer), n, strerror(-rc));
         abort_conn(c, "output buffer full");
-        return rc;
+        return NULL;
     }
+    return c->out.data + c->out.len;
+}
+
+void conn_output_commit(struct conn *c, size_t n)
+{
+    c->out.len += n;
     /* Inside pump() answers are batched into one TLS write at the end;
      * a large batch goes out early so c->out stays small. */
     if (!c->in_pump || c->out.len >= OUT_BATCH_MAX)
         flush(c);
-    return 0;
 }
 
 /* --- input -------------------------------------------------------------------- */
@@ -502,6 +506,7 @@ static void process_frames(struct conn *c)
 {
     size_t off = 0;
     const struct srv_config *cfg = c->srv->cfg;
+    uint64_t now_ns = 0; /* one clock read per burst: requests arrived together */
     while (c->state == CONN_READY || c->state == CONN_REFUSED) {
         if (c->state == CONN_READY && c->inflight >= cfg->max_inflight) {
             c->paused = true; /* backpressure: the rest waits for a call to finish */
@@ -525,7 +530,9 @@ static void process_frames(struct conn *c)
         }
         int rc;
         if (c->state == CONN_READY) {
-            rc = dispatch_frame(c, payload, plen);
+            if (!now_ns)
+                now_ns = uv_hrtime();
+            rc = dispatch_frame(c, payload, plen, now_ns);
         } else {
             rc = dispatch_refuse(c, payload, plen, c->refuse_status,
                                  refuse_messages[c->refuse_status]);

@@ -21,7 +21,6 @@
 
 #include "auth.h"
 #include "server.h"
-#include "tamnong.pb-c.h"
 
 struct conn;
 
@@ -47,9 +46,13 @@ const char *conn_peer(const struct conn *c, char *buf, size_t len);
 /* True until the connection starts closing: answers are still delivered. */
 bool conn_is_open(const struct conn *c);
 
-/* Queue one Response frame. Dropped silently when the connection is
- * closing. 0 or negative errno (the connection is then closed). */
-int conn_send_response(struct conn *c, const Tamnong__Response *resp);
+/* Queue one whole frame of n bytes: returns where to write it (exactly n
+ * bytes, then conn_output_commit), or NULL when the connection no longer
+ * takes answers (it is closing: the answer is dropped) or cannot buffer n
+ * more bytes (it is then closed). */
+uint8_t *conn_output_reserve(struct conn *c, size_t n);
+/* The n bytes are written: send them, batched when inside a read burst. */
+void conn_output_commit(struct conn *c, size_t n);
 
 /* Bookkeeping of calls handed to handlers (in-flight cap, idle timeout,
  * drain). call_finished may resume reading a connection that hit the cap. */

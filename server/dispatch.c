@@ -4,6 +4,7 @@
  * and every failure is answered with a status instead of asserted. */
 #include "dispatch.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,26 +17,100 @@
 #include "status.h"
 
 /* Room kept in a frame for the Response fields around the payload. */
-#define RESPONSE_OVERHEAD 128
-/* Payloads up to this size are packed on the stack. */
-#define STACK_PAYLOAD 1024
+#define RESPONSE_OVERHEAD 256
+
+/* Protobuf wire format of message Response (proto/tamnong.proto): field
+ * number << 3 | wire type (0 varint, 2 length-delimited). */
+#define TAG_ID          (1 << 3 | 0)
+#define TAG_STATUS      (2 << 3 | 0)
+#define TAG_MESSAGE     (3 << 3 | 2)
+#define TAG_SERVER_TIME (4 << 3 | 0)
+#define TAG_PAYLOAD     (5 << 3 | 2)
+#define TAG_RETRY_AFTER (6 << 3 | 0)
+
+static size_t varint_size(uint64_t v)
+{
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+static uint8_t *put_varint(uint8_t *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (uint8_t)v;
+    return p;
+}
+
+/* Queue one Response frame; proto3 leaves out fields at their default.
+ * payload (packed size plen) only with status OK. */
+static void send_response(struct conn *c, uint64_t id, int status, const char *message,
+                          const ProtobufCMessage *payload, size_t plen)
+{
+    uint64_t now = (uint64_t)server_now_ms();
+    uint32_t retry = status_retryable(status) ? DISPATCH_RETRY_AFTER_MS : 0;
+    size_t mlen = message ? strlen(message) : 0;
+    size_t body = 0;
+    if (id)
+        body += 1 + varint_size(id);
+    if (status)
+        body += 1 + varint_size((uint64_t)status);
+    if (mlen)
+        body += 1 + varint_size(mlen) + mlen;
+    if (now)
+        body += 1 + varint_size(now);
+    if (payload && plen)
+        body += 1 + varint_size(plen) + plen;
+    if (retry)
+        body += 1 + varint_size(retry);
+
+    uint8_t *start = conn_output_reserve(c, FRAME_HEADER_SIZE + body);
+    if (!start)
+        return; /* closing: the answer is dropped */
+    frame_put_header(start, (uint32_t)body);
+    uint8_t *p = start + FRAME_HEADER_SIZE;
+    if (id) {
+        *p++ = TAG_ID;
+        p = put_varint(p, id);
+    }
+    if (status) {
+        *p++ = TAG_STATUS;
+        p = put_varint(p, (uint64_t)status);
+    }
+    if (mlen) {
+        *p++ = TAG_MESSAGE;
+        p = put_varint(p, mlen);
+        memcpy(p, message, mlen);
+        p += mlen;
+    }
+    if (now) {
+        *p++ = TAG_SERVER_TIME;
+        p = put_varint(p, now);
+    }
+    if (payload && plen) {
+        *p++ = TAG_PAYLOAD;
+        p = put_varint(p, plen);
+        size_t n = protobuf_c_message_pack(payload, p);
+        assert(n == plen);
+        p += n;
+    }
+    if (retry) {
+        *p++ = TAG_RETRY_AFTER;
+        p = put_varint(p, retry);
+    }
+    assert((size_t)(p - start) == FRAME_HEADER_SIZE + body);
+    conn_output_commit(c, FRAME_HEADER_SIZE + body);
+}
 
 static uint64_t latency_us(uint64_t start_ns)
 {
     return (uv_hrtime() - start_ns) / 1000;
-}
-
-/* Send a Response without a payload. */
-static void respond(struct conn *c, uint64_t id, int status, const char *message)
-{
-    Tamnong__Response resp = TAMNONG__RESPONSE__INIT;
-    resp.id = id;
-    resp.status = (Tamnong__Status)status;
-    resp.message = (char *)message;
-    resp.server_time_ms = server_now_ms();
-    if (status_retryable(status))
-        resp.retry_after_ms = DISPATCH_RETRY_AFTER_MS;
-    (void)conn_send_response(c, &resp);
 }
 
 /* The closure handed to every handler: closure_data is the call. */
@@ -43,100 +118,76 @@ static void call_done(const ProtobufCMessage *msg, void *closure_data)
 {
     struct call *call = closure_data;
     struct conn *c = call->conn;
-    struct server *srv = conn_server(c);
-    Tamnong__Response resp = TAMNONG__RESPONSE__INIT;
-    uint8_t stack[STACK_PAYLOAD];
-    uint8_t *heap = NULL;
+    int status;
+    size_t plen = 0;
 
-    resp.id = call->id;
     if (msg) {
-        size_t n = protobuf_c_message_get_packed_size(msg);
-        size_t limit = srv->cfg->max_frame - RESPONSE_OVERHEAD;
-        uint8_t *p = stack;
-        if (n > limit) {
+        plen = protobuf_c_message_get_packed_size(msg);
+        if (plen > conn_server(c)->cfg->max_frame - RESPONSE_OVERHEAD) {
             log_error("method %u answered %zu bytes, over max_frame; sent INTERNAL instead",
-                      call->method, n);
-            call->status = TAMNONG__STATUS__INTERNAL;
-            snprintf(call->message, sizeof call->message,
-                     "the answer is too large to send; report this to the operator");
+                      call->method, plen);
+            call_fail(call, TAMNONG__STATUS__INTERNAL,
+                      "the answer is too large to send; report this to the operator");
             msg = NULL;
-        } else {
-            if (n > sizeof stack && !(p = heap = malloc(n))) {
-                call->status = TAMNONG__STATUS__RESOURCE_EXHAUSTED;
-                snprintf(call->message, sizeof call->message, "server out of memory");
-                msg = NULL;
-            } else {
-                protobuf_c_message_pack(msg, p);
-                resp.payload.data = p;
-                resp.payload.len = n;
-                resp.status = TAMNONG__STATUS__OK;
-            }
         }
     }
-    if (!msg) {
+    if (msg) {
+        status = TAMNONG__STATUS__OK;
+        send_response(c, call->id, status, NULL, msg, plen);
+    } else {
         if (call->status <= 0) {
             /* done(NULL) without call_fail, or call_fail(OK): a handler bug. */
             log_error("method %u finished without an answer", call->method);
-            call->status = TAMNONG__STATUS__INTERNAL;
-            snprintf(call->message, sizeof call->message, "handler answered nothing");
+            call_fail(call, TAMNONG__STATUS__INTERNAL, "handler answered nothing");
         }
-        resp.status = (Tamnong__Status)call->status;
-        resp.message = call->message;
-        if (status_retryable(call->status))
-            resp.retry_after_ms = DISPATCH_RETRY_AFTER_MS;
+        status = call->status;
+        send_response(c, call->id, status, call->message, NULL, 0);
     }
-    resp.server_time_ms = server_now_ms();
-    if (conn_is_open(c))
-        (void)conn_send_response(c, &resp);
-    metrics_request_done(call->method, resp.status, latency_us(call->start_ns));
+    metrics_request_done(call->method, status, latency_us(call->start_ns));
 
-    free(heap);
     protobuf_c_message_free_unpacked(call->input, NULL);
     conn_call_finished(c);
     free(call);
     conn_unref(c);
 }
 
-int dispatch_frame(struct conn *c, const uint8_t *payload, size_t len)
+int dispatch_frame(struct conn *c, const uint8_t *payload, size_t len, uint64_t now_ns)
 {
     struct server *srv = conn_server(c);
-    uint64_t start = uv_hrtime();
     Tamnong__Request *req = NULL;
 
     if (envelope_decode_request(payload, len, &req) != TAMNONG__STATUS__OK)
         return -EPROTO;
 
     uint32_t index = req->method;
+    int status = TAMNONG__STATUS__OK;
+    char msg[160];
     const ProtobufCMethodDescriptor *m = envelope_method(index);
+    ProtobufCMessage *input = NULL;
+    struct call *call = NULL;
     if (!m) {
-        char msg[128];
+        status = TAMNONG__STATUS__UNIMPLEMENTED;
         snprintf(msg, sizeof msg,
                  "method %u is unknown to this server; the client is newer than the server", index);
-        respond(c, req->id, TAMNONG__STATUS__UNIMPLEMENTED, msg);
-        metrics_request_done(index, TAMNONG__STATUS__UNIMPLEMENTED, latency_us(start));
-        goto out;
-    }
-    if (srv->draining) {
-        respond(c, req->id, TAMNONG__STATUS__UNAVAILABLE, "server is shutting down");
-        metrics_request_done(index, TAMNONG__STATUS__UNAVAILABLE, latency_us(start));
-        goto out;
-    }
-    ProtobufCMessage *input = envelope_unpack_payload(m, req);
-    if (!input) {
-        char msg[160];
+    } else if (srv->draining) {
+        status = TAMNONG__STATUS__UNAVAILABLE;
+        snprintf(msg, sizeof msg, "server is shutting down");
+    } else if (!(input = envelope_unpack_payload(m, req))) {
+        status = TAMNONG__STATUS__INVALID_ARGUMENT;
         snprintf(msg, sizeof msg, "the payload of %s is not a valid %s message", m->name,
                  m->input->name);
-        respond(c, req->id, TAMNONG__STATUS__INVALID_ARGUMENT, msg);
-        metrics_request_done(index, TAMNONG__STATUS__INVALID_ARGUMENT, latency_us(start));
-        goto out;
-    }
-    struct call *call = malloc(sizeof *call);
-    if (!call) {
+    } else if (!(call = malloc(sizeof *call))) {
         protobuf_c_message_free_unpacked(input, NULL);
-        respond(c, req->id, TAMNONG__STATUS__RESOURCE_EXHAUSTED, "server out of memory");
-        metrics_request_done(index, TAMNONG__STATUS__RESOURCE_EXHAUSTED, latency_us(start));
-        goto out;
+        status = TAMNONG__STATUS__RESOURCE_EXHAUSTED;
+        snprintf(msg, sizeof msg, "server out of memory");
     }
+    if (status != TAMNONG__STATUS__OK) {
+        send_response(c, req->id, status, msg, NULL, 0);
+        metrics_request_done(index, status, latency_us(now_ns));
+        tamnong__request__free_unpacked(req, NULL);
+        return 0;
+    }
+
     uint64_t def = (uint64_t)srv->cfg->default_deadline_ms;
     uint64_t budget = req->deadline_ms ? req->deadline_ms : def;
     if (budget > def * 10)
@@ -144,7 +195,7 @@ int dispatch_frame(struct conn *c, const uint8_t *payload, size_t len)
     call->conn = c;
     call->id = req->id;
     call->deadline_ms = uv_now(srv->loop) + budget;
-    call->start_ns = start;
+    call->start_ns = now_ns;
     call->method = index;
     call->status = -1;
     call->input = input;
@@ -156,9 +207,6 @@ int dispatch_frame(struct conn *c, const uint8_t *payload, size_t len)
      * answer before invoke returns; call is gone then. */
     tamnong_service.base.invoke(&tamnong_service.base, index, input, call_done, call);
     return 0;
-out:
-    tamnong__request__free_unpacked(req, NULL);
-    return 0;
 }
 
 int dispatch_refuse(struct conn *c, const uint8_t *payload, size_t len, int status,
@@ -167,7 +215,7 @@ int dispatch_refuse(struct conn *c, const uint8_t *payload, size_t len, int stat
     Tamnong__Request *req = NULL;
     if (envelope_decode_request(payload, len, &req) != TAMNONG__STATUS__OK)
         return -EPROTO;
-    respond(c, req->id, status, message);
+    send_response(c, req->id, status, message, NULL, 0);
     metrics_request_done(req->method, status, 0);
     tamnong__request__free_unpacked(req, NULL);
     return 0;

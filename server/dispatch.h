@@ -9,7 +9,12 @@
  * through call_deadline() and give up with DEADLINE_EXCEEDED themselves; a
  * call that finishes late is still answered with its real result, because
  * the work is done (a write committed) and claiming otherwise would only
- * provoke a retry. Responses go out in completion order. */
+ * provoke a retry. Responses go out in completion order.
+ *
+ * Responses are encoded here, straight into the connection's output (the
+ * hot path: no intermediate Response message, no second copy of the
+ * payload); the field numbers are those of message Response in
+ * proto/tamnong.proto, and common/envelope.c decodes what this writes. */
 #ifndef TAMNONG_DISPATCH_H
 #define TAMNONG_DISPATCH_H
 
@@ -17,6 +22,7 @@
 #include <stdint.h>
 
 #include "conn.h"
+#include "tamnong.pb-c.h"
 
 /* Seconds of "try again later" we suggest with a retryable status. */
 #define DISPATCH_RETRY_AFTER_MS 1000
@@ -33,10 +39,12 @@ struct call {
     char message[160];
 };
 
-/* Serve one frame of an identified connection. 0, or -EPROTO when the frame
- * is not a valid Request envelope (the caller closes the connection). Any
- * other problem is answered with a status and the connection stays. */
-int dispatch_frame(struct conn *c, const uint8_t *payload, size_t len);
+/* Serve one frame of an identified connection; now_ns is uv_hrtime() when
+ * the burst of frames it came in was read (start of the latency metric).
+ * 0, or -EPROTO when the frame is not a valid Request envelope (the caller
+ * closes the connection). Any other problem is answered with a status and
+ * the connection stays. */
+int dispatch_frame(struct conn *c, const uint8_t *payload, size_t len, uint64_t now_ns);
 
 /* Answer one frame with status and message without serving it (a
  * connection whose certificate is unknown, or whose identification failed).

@@ -15,8 +15,8 @@
 #include "planfile.h"
 #include "server.h"
 
-#define MAX_CODE  64
-#define MAX_DATE  10
+#define MAX_CODE        64
+#define MAX_DATE        10
 #define MAX_ERROR_LINES 5
 
 /* A JSON string member, or "" (the JSON stays alive while we answer). */
@@ -84,11 +84,15 @@ static void import_parse(uv_work_t *w)
         return;
     }
     plan_errors_free(&errs);
-    /* The plan's code is the file's base name without extension. */
+    /* The plan is known by its document number ("176/KH-UBND"), so a renamed
+     * file is still the same plan; without one, by the file's base name. */
     char code[MAX_CODE + 1];
     const char *base = strrchr(j->name, '/');
     base = base ? base + 1 : j->name;
-    snprintf(code, sizeof code, "%.*s", (int)strcspn(base, "."), base);
+    if (plan->meta.document_number && plan->meta.document_number[0])
+        snprintf(code, sizeof code, "%s", plan->meta.document_number);
+    else
+        snprintf(code, sizeof code, "%.*s", (int)strcspn(base, "."), base);
     json_t *doc = plan_to_json(plan, code[0] ? code : "plan");
     if (doc) {
         j->json = json_dumps(doc, JSON_COMPACT);

@@ -54,7 +54,8 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "Usage: tamnongd [--config FILE] [--check-config | --migrate]\n"
-            "       tamnongd [--config FILE] register-cert CERT.pem --agency CODE [--name NAME] [--operator]\n"
+            "       tamnongd [--config FILE] register-cert CERT.pem --agency CODE [--name NAME]\n"
+            "                [--operator]\n"
             "       tamnongd --version | --help\n"
             "\n"
             "The province server of tamnong: agencies connect with mutual TLS.\n"
@@ -67,7 +68,8 @@ static void usage(FILE *out)
             "\n"
             "  register-cert CERT.pem --agency CODE [--name NAME] [--operator]\n"
             "      map an agency certificate (by its SHA-256 fingerprint) to agency CODE,\n"
-            "      creating the agency with NAME if it does not exist yet\n"
+            "      creating the agency with NAME if it does not exist yet; with --operator\n"
+            "      the certificate may also run the operator commands\n"
             "\n"
             "Signals: SIGTERM/SIGINT drain in-flight requests and exit 0;\n"
             "SIGHUP reloads the TLS certificate, key, CA and CRL.\n",

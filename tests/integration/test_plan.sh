@@ -59,7 +59,7 @@ tn OPS admin plan import --json "$PLAN"
 assert_eq 0 "$RC" "first import"
 J=$OUT
 info "$J"
-assert_eq lang-son "$(pyj "$J" 'd["plan"]')" "plan code"
+assert_eq "176/KH-UBND" "$(pyj "$J" 'd["plan"]')" "plan code (the document number)"
 assert_eq 1 "$(pyj "$J" 'd["version"]')" "first version"
 assert_eq true "$(pyj "$J" 'd["changed"]')" "changed"
 for k in tasks indicators targets agencies; do

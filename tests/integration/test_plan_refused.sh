@@ -132,7 +132,7 @@ step "load the Lạng Sơn plan, then malformed copies of it are refused and cha
 raw_import OPS "$PLAN"
 assert_eq OK "$(pyj "$OUT" 'd["status"]')" "raw import of lang-son.plan"
 assert_eq 1 "$(pyj "$OUT" 'd["version"]')" "first version"
-assert_eq lang-son "$(pyj "$OUT" 'd["plan"]')" "plan code"
+assert_eq "176/KH-UBND" "$(pyj "$OUT" 'd["plan"]')" "plan code (the document number)"
 mkdir -p "$TN_TMP/bad"
 python3 - "$PLAN" "$TN_TMP/bad" <<'PY' || fail "cannot write the malformed copies"
 import re, sys
