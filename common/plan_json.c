@@ -62,10 +62,10 @@ static json_t *periods(const struct plan *p)
             struct plan_date ws, we, dl;
             if (plan_period_for(p, rg, y, &ws, &we, &dl) != 0)
                 continue;
-            json_array_append_new(a, json_pack("{s:s, s:i, s:o, s:o, s:o}", "regime", rg->key,
-                                               "year", y, "window_start", date_or_null(ws),
-                                               "window_end", date_or_null(we), "deadline",
-                                               date_or_null(dl)));
+            json_array_append_new(a,
+                                  json_pack("{s:s, s:i, s:o, s:o, s:o}", "regime", rg->key, "year",
+                                            y, "window_start", date_or_null(ws), "window_end",
+                                            date_or_null(we), "deadline", date_or_null(dl)));
         }
     }
     return a;
@@ -77,10 +77,10 @@ json_t *plan_to_json(const struct plan *p, const char *plan_code)
     json_object_set_new(
         doc, "plan",
         json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "code", plan_code, "title",
-                  str_or_null(p->meta.title), "province", str_or_null(p->meta.province),
-                  "document", str_or_null(p->meta.document_number), "issued",
-                  date_or_null(p->meta.issued_on), "standing_agency",
-                  str_or_null(p->meta.standing_agency), "note", str_or_null(p->meta.version_note)));
+                  str_or_null(p->meta.title), "province", str_or_null(p->meta.province), "document",
+                  str_or_null(p->meta.document_number), "issued", date_or_null(p->meta.issued_on),
+                  "standing_agency", str_or_null(p->meta.standing_agency), "note",
+                  str_or_null(p->meta.version_note)));
 
     json_t *a = json_array();
     for (size_t i = 0; i < p->n_agencies; i++) {
@@ -88,9 +88,8 @@ json_t *plan_to_json(const struct plan *p, const char *plan_code)
         json_array_append_new(
             a, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "code", x->code, "kind",
                          plan_agency_kind_name(x->kind), "name", x->name, "short_name",
-                         str_or_null(x->short_name), "parent", str_or_null(x->parent),
-                         "valid_from", date_or_null(x->valid_from), "valid_to",
-                         date_or_null(x->valid_to)));
+                         str_or_null(x->short_name), "parent", str_or_null(x->parent), "valid_from",
+                         date_or_null(x->valid_from), "valid_to", date_or_null(x->valid_to)));
     }
     json_object_set_new(doc, "agencies", a);
 
@@ -108,16 +107,16 @@ json_t *plan_to_json(const struct plan *p, const char *plan_code)
         const struct plan_reorg *r = &p->reorgs[i];
         json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "id", r->id, "kind",
                                            plan_reorg_kind_name(r->kind), "effective",
-                                           date_or_null(r->effective), "from", list(&r->from),
-                                           "to", list(&r->to), "note", str_or_null(r->note)));
+                                           date_or_null(r->effective), "from", list(&r->from), "to",
+                                           list(&r->to), "note", str_or_null(r->note)));
     }
     json_object_set_new(doc, "reorganisations", a);
 
     a = json_array();
     for (size_t i = 0; i < p->n_regimes; i++) {
         const struct plan_period_regime *r = &p->regimes[i];
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "code", r->key, "name", r->name ? r->name : r->key,
-                                           "time_zone",
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "code", r->key, "name",
+                                           r->name ? r->name : r->key, "time_zone",
                                            r->time_zone ? r->time_zone : p->meta.time_zone));
     }
     json_object_set_new(doc, "regimes", a);
@@ -150,13 +149,13 @@ json_t *plan_to_json(const struct plan *p, const char *plan_code)
     for (size_t i = 0; i < p->n_indicators; i++) {
         const struct plan_indicator *x = &p->indicators[i];
         json_array_append_new(
-            a, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "key", x->key,
-                         "name", x->name, "unit", x->unit, "rule", plan_rule_name(x->rule),
-                         "numerator", str_or_null(x->numerator), "denominator",
-                         str_or_null(x->denominator), "baseline", number_or_null(&x->baseline),
-                         "baseline_year",
-                         x->baseline_year ? json_integer(x->baseline_year) : json_null(), "task",
-                         str_or_null(x->task), "reporters", list(&x->reporters)));
+            a,
+            json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "key", x->key, "name",
+                      x->name, "unit", x->unit, "rule", plan_rule_name(x->rule), "numerator",
+                      str_or_null(x->numerator), "denominator", str_or_null(x->denominator),
+                      "baseline", number_or_null(&x->baseline), "baseline_year",
+                      x->baseline_year ? json_integer(x->baseline_year) : json_null(), "task",
+                      str_or_null(x->task), "reporters", list(&x->reporters)));
     }
     json_object_set_new(doc, "indicators", a);
 

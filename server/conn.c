@@ -554,34 +554,6 @@ static void process_frames(struct conn *c)
         conn_close(c, "refused");
 }
 
-/* While identifying, frames are only buffered; still hold every announced
- * length to the pre-identification limit. false (and closed) when one is over. */
-static bool check_preauth_frames(struct conn *c)
-{
-    size_t off = 0;
-    size_t limit = c->srv->cfg->preauth_max_frame;
-    for (;;) {
-        const uint8_t *payload;
-        uint32_t plen;
-        size_t used;
-        enum frame_result r =
-            frame_parse(c->in.data + off, c->in.len - off, (uint32_t)limit, &payload, &plen, &used);
-        if (r == FRAME_OK) {
-            off += used;
-            continue;
-        }
-        if (r == FRAME_NEED_MORE)
-            return true;
-        char peer[80];
-        log_notice("closing connection from %s: frame of %u bytes before it was identified "
-                   "(limit %zu)",
-                   conn_peer(c, peer, sizeof peer), plen, limit);
-        metrics_conn_rejected("frame");
-        conn_close(c, "bad frame before identification");
-        return false;
-    }
-}
-
 /* Drive TLS and frames as far as the input allows. */
 static void pump(struct conn *c)
 {
@@ -635,8 +607,6 @@ static void pump(struct conn *c)
             conn_close(c, "out of memory");
             break;
         }
-        if (c->state == CONN_IDENTIFYING && !check_preauth_frames(c))
-            break;
     }
     c->in_pump = false;
     flush(c);

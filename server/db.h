@@ -26,10 +26,10 @@ struct db_pool;
 typedef void (*db_cb)(void *data, int status, const PGresult *res, const char *errmsg);
 
 struct db_pool_stats {
-    int size;        /* configured connections */
-    int connected;   /* connections ready */
-    int busy;        /* connections running a statement */
-    int queued;      /* requests waiting for a connection */
+    int size;      /* configured connections */
+    int connected; /* connections ready */
+    int busy;      /* connections running a statement */
+    int queued;    /* requests waiting for a connection */
     unsigned long reconnects;
 };
 

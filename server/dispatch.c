@@ -14,6 +14,7 @@
 #include "frame.h"
 #include "log.h"
 #include "metrics.h"
+#include "pb_text.h"
 #include "status.h"
 
 /* Room kept in a frame for the Response fields around the payload. */
@@ -161,7 +162,7 @@ int dispatch_frame(struct conn *c, const uint8_t *payload, size_t len, uint64_t 
 
     uint32_t index = req->method;
     int status = TAMNONG__STATUS__OK;
-    char msg[160];
+    char msg[160], field[96];
     const ProtobufCMethodDescriptor *m = envelope_method(index);
     ProtobufCMessage *input = NULL;
     struct call *call = NULL;
@@ -176,6 +177,12 @@ int dispatch_frame(struct conn *c, const uint8_t *payload, size_t len, uint64_t 
         status = TAMNONG__STATUS__INVALID_ARGUMENT;
         snprintf(msg, sizeof msg, "the payload of %s is not a valid %s message", m->name,
                  m->input->name);
+    } else if (!pb_text_check(m->input, req->payload.data, req->payload.len, field,
+                              sizeof field)) {
+        /* protobuf-c would cut the string at the NUL, or pass bad UTF-8 on. */
+        protobuf_c_message_free_unpacked(input, NULL);
+        status = TAMNONG__STATUS__INVALID_ARGUMENT;
+        snprintf(msg, sizeof msg, "%s: not valid UTF-8 text, or contains a NUL byte", field);
     } else if (!(call = malloc(sizeof *call))) {
         protobuf_c_message_free_unpacked(input, NULL);
         status = TAMNONG__STATUS__RESOURCE_EXHAUSTED;

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "log.h"
 #include "utf8.h"
 
@@ -71,7 +73,8 @@ void handler_query_arg(struct call *call, ProtobufCClosure done, enum sql_stmt s
     if (!q) {
         if (free_arg)
             free_arg(arg);
-        handler_fail(call, done, TAMNONG__STATUS__RESOURCE_EXHAUSTED, "the server is out of memory");
+        handler_fail(call, done, TAMNONG__STATUS__RESOURCE_EXHAUSTED,
+                     "the server is out of memory");
         return;
     }
     *q = (struct query_ctx){call, done, on_rows, stmt, arg, free_arg};
@@ -107,4 +110,26 @@ bool field_date_ok(const char *s)
         return false;
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     return !(m == 2 && d == 29 && !leap);
+}
+
+int handler_request_sha256(const ProtobufCMessage *msg, char hex[65])
+{
+    size_t len = protobuf_c_message_get_packed_size(msg);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf)
+        return -1;
+    protobuf_c_message_pack(msg, buf);
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    int ok = EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL);
+    free(buf);
+    if (!ok || mdlen != sizeof md)
+        return -1;
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < sizeof md; i++) {
+        hex[2 * i] = digits[md[i] >> 4];
+        hex[2 * i + 1] = digits[md[i] & 15];
+    }
+    hex[64] = '\0';
+    return 0;
 }

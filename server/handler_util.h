@@ -40,6 +40,12 @@ bool field_text_ok(const char *s, size_t max) __attribute__((warn_unused_result)
 /* "" or a real calendar date YYYY-MM-DD. */
 bool field_date_ok(const char *s) __attribute__((warn_unused_result));
 
+/* SHA-256 of msg as protobuf-c packs it (the canonical bytes of a request,
+ * for exactly-once: same request id and same bytes = a replay), lower-case
+ * hex into hex[65]. 0, or -1 when out of memory. */
+int handler_request_sha256(const ProtobufCMessage *msg, char hex[65])
+    __attribute__((warn_unused_result));
+
 /* Decode a text column; "" for NULL. */
 static inline char *pg_text(const PGresult *res, int row, int col)
 {

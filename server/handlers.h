@@ -8,7 +8,7 @@
 #include "tamnong.pb-c.h"
 
 #define HANDLER(fn, in, out)                                                                       \
-    void handle_##fn(Tamnong__Tamnong_Service *svc, const Tamnong__##in *input,                   \
+    void handle_##fn(Tamnong__Tamnong_Service *svc, const Tamnong__##in *input,                    \
                      Tamnong__##out##_Closure typed_done, void *closure_data)
 
 /* handlers_core.c */

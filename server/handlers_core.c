@@ -1,5 +1,5 @@
-/* handlers_core: the core methods: Ping, which proves the whole path (TLS, identity, PostgreSQL) and tells
- * the caller who the server thinks it is. */
+/* handlers_core: the core methods: Ping, which proves the whole path (TLS, identity, PostgreSQL)
+ * and tells the caller who the server thinks it is. */
 #include <stdlib.h>
 
 #include "call.h"

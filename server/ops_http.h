@@ -9,8 +9,8 @@
 #include "db.h"
 
 struct ops_http;
-struct ops_http *ops_http_start(uv_loop_t *loop, const char *address, int port,
-                                struct db_pool *db, char *err, size_t errlen);
+struct ops_http *ops_http_start(uv_loop_t *loop, const char *address, int port, struct db_pool *db,
+                                char *err, size_t errlen);
 void ops_http_close(struct ops_http *o);
 
 #endif

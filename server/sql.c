@@ -28,6 +28,26 @@ const struct sql_statement sql_statements[SQL__COUNT] = {
                       "SELECT coalesce($1::date, province_today())::text, l.* "
                       "FROM agencies_list(coalesce($1::date, province_today())) l",
                       1},
+    [SQL_REPORT_PULL] = {"report_pull",
+                         "SELECT report_pull($1::bigint, $2::int, $3::bigint, $4::text)", 4},
+    [SQL_TASK_UPDATE] = {"task_update", "SELECT task_update($1::bigint, $2::uuid, $3, $4::jsonb)",
+                         4},
+    [SQL_ATTACHMENT_STATUS] = {"attachment_status",
+                               "SELECT attachment_status($1::bigint, $2, $3::bigint)", 3},
+    [SQL_ATTACHMENT_CHUNK] = {"attachment_chunk",
+                              "SELECT attachment_chunk($1::bigint, $2, $3::bigint, $4::bigint, "
+                              "$5::bytea, $6::bigint, $7::bigint)",
+                              7},
+    [SQL_SUBMIT] = {"submit_report", "SELECT submit_report($1::bigint, $2::uuid, $3, $4::jsonb)",
+                    4},
+    [SQL_REVIEW] = {"review_submission",
+                    "SELECT review_submission($1::bigint, $2::boolean, $3::uuid, $4, $5::bigint, "
+                    "$6, $7)",
+                    7},
+    [SQL_SUBMISSIONS] = {"submissions_list",
+                         "SELECT submissions_list($1::bigint, $2::boolean, $3, $4, $5)", 5},
+    [SQL_SUBMISSION_GET] = {"submission_get",
+                            "SELECT submission_get($1::bigint, $2::boolean, $3::bigint)", 3},
 };
 
 /* --- blocking side: transactions ------------------------------------------ */

@@ -7,14 +7,25 @@ enum sql_stmt {
     SQL_PING,                  /* () -> now_ms */
     SQL_AGENCY_BY_FINGERPRINT, /* (fingerprint hex) -> id, code, name, operator, standing */
     SQL_PLAN_IMPORT,           /* (plan json, importer agency id) -> result json */
-    SQL_PLAN_TASKS,  /* (agency code, section, date|NULL) -> at, version, code, section, title, text,
-                        deadline_kind, deadline_value, output, lead json, coordinating json, role */
+    SQL_PLAN_TASKS, /* (agency code, section, date|NULL) -> at, version, code, section, title, text,
+                       deadline_kind, deadline_value, output, lead json, coordinating json, role */
     SQL_PLAN_TARGETS, /* () -> version, key, name, unit, rule, baseline_year, baseline, task,
                          reporters json, targets json */
     SQL_PERIODS,      /* (year|NULL) -> code, regime, regime name, year, window_start, window_end,
                          deadline, deadline_at ms, time zone */
     SQL_AGENCIES,     /* (date|NULL) -> at, code, name, kind, short_name, parent, valid_from,
                          valid_to, successors json */
+    /* Reporting and sync (003_reporting.sql): each returns one jsonb column;
+     * a refusal is {"error": {"status", "message"}}. */
+    SQL_REPORT_PULL,       /* (agency id, plan version, since, as_of) -> pull json */
+    SQL_TASK_UPDATE,       /* (agency id, uuid, request sha256, doc json) -> receipt json */
+    SQL_ATTACHMENT_STATUS, /* (agency id, sha256, size) -> {received, complete} */
+    SQL_ATTACHMENT_CHUNK,  /* (agency id, sha256, size, offset, data bytea hex, max size,
+                              max pending bytes) -> {received, complete} */
+    SQL_SUBMIT,            /* (agency id, uuid, request sha256, doc json) -> receipt json */
+    SQL_REVIEW, /* (agency id, admin, uuid, sha256, submission id, decision, reason) -> receipt */
+    SQL_SUBMISSIONS,    /* (agency id, admin, period, state, agency code) -> {submissions: [...]} */
+    SQL_SUBMISSION_GET, /* (agency id, admin, submission id) -> submission json */
     SQL__COUNT
 };
 

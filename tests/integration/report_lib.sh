@@ -1,0 +1,180 @@
+# tests/integration/report_lib.sh: what the test_report_*.sh scripts share
+# (source it after lib.sh). A small plan with two departments and two
+# districts, the server with it imported, and rpc/pyj helpers.
+#
+#   report_setup      PostgreSQL, PKI, tamnongd; agencies OPS (operator),
+#                     SNN (standing), SCT, UBND-A, UBND-B; the plan imported
+#   rpc CODE STEPS    tests/integration/rpc.py as agency CODE; sets RC, OUT
+#   rpc1 CODE M MSG   one call; sets ST (status), MSG (message), R (resp JSON)
+#   pyj JSON EXPR     evaluate a python expression on the document `d`
+#   sql QUERY         psql -tA as the application role; prints the result
+#   uuid N            16 bytes as hex, N a small number (distinct per N)
+# shellcheck shell=bash
+
+TN_RPC=$TN_REPO/tests/integration/rpc.py
+
+pyj() {
+    python3 -c 'import json, sys
+d = json.loads(sys.argv[1])
+r = eval(sys.argv[2])
+print(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False))' "$1" "$2" ||
+        fail "cannot evaluate $2 on: ${1:0:600}"
+}
+
+rpc() {
+    local code=$1
+    shift
+    _capture timeout 120 python3 "$TN_RPC" --port "$TN_PORT" --ca "$PKI/ca.pem" \
+        --cert "$PKI/agencies/$code.pem" --key "$PKI/agencies/$code.key" "$@"
+}
+
+# ST, MSG and R are read by the test scripts.
+# shellcheck disable=SC2034
+rpc1() { # CODE METHOD MSG-JSON
+    rpc "$1" "{\"m\": \"$2\", \"msg\": $3}"
+    [ "$RC" = 0 ] || fail "rpc $2 as $1: $OUT $ERR"
+    ST=$(pyj "$OUT" 'd[0]["status"]')
+    MSG=$(pyj "$OUT" 'd[0]["message"]')
+    R=$(pyj "$OUT" 'd[0]["resp"]')
+}
+
+sql() {
+    psql_app -tA -c "$1" || fail "sql failed: $1"
+}
+
+uuid() {
+    printf '%032x' "$1"
+}
+
+report_plan() {
+    cat >"$TN_TMP/report.plan" <<'EOF'
+# A small plan for the reporting tests.
+[declares]
+tasks = 3
+indicators = 3
+targets = 1
+
+[plan]
+province = Thử nghiệm
+title = Kế hoạch thử nghiệm báo cáo
+standing_agency = SNN
+version = 1
+
+[agency SNN]
+kind = department
+name = Sở Nông nghiệp
+
+[agency SCT]
+kind = department
+name = Sở Công Thương
+
+[agency UBND-A]
+kind = district
+name = UBND huyện A
+
+[agency UBND-B]
+kind = district
+name = UBND huyện B
+
+[group @departments]
+name = các sở, ban, ngành
+kinds = department
+
+[group @districts]
+name = UBND các huyện
+kinds = district
+
+[section III]
+title = NHIỆM VỤ, GIẢI PHÁP
+
+[section III.1]
+title = Nhóm thứ nhất
+
+[task III.1.a]
+title = Việc thứ nhất
+lead = SNN
+coordinating = @districts
+text = """
+Sở Nông nghiệp chủ trì, phối hợp với UBND các huyện.
+"""
+
+[task III.1.b]
+title = Việc thứ hai
+lead = SCT
+text = """
+Sở Công Thương chủ trì.
+"""
+
+[task III.1.c]
+title = Việc thứ ba
+lead = @districts
+text = """
+UBND các huyện chủ trì.
+"""
+
+[indicator ocop_products]
+name = Số sản phẩm OCOP
+unit = sản phẩm
+rule = sum
+reporters = @districts
+
+[indicator clean_water_share]
+name = Tỷ lệ hộ dùng nước sạch
+unit = %
+rule = ratio
+numerator = Số hộ dùng nước sạch
+denominator = Tổng số hộ
+reporters = @districts
+
+[indicator export_value]
+name = Kim ngạch xuất khẩu nông sản
+unit = triệu USD
+rule = sum
+reporters = SCT
+
+[target ocop_products 2030]
+comparator = at_least
+value = 180
+wording = có 180 sản phẩm OCOP
+
+[period-regime six_month]
+name = Báo cáo 6 tháng
+years = 2024-2030
+window_start = Y-1-12-15
+window_end = Y-06-14
+deadline = Y-06-15
+
+[period-regime annual]
+name = Báo cáo hằng năm
+years = 2024-2030
+window_start = Y-1-12-15
+window_end = Y-12-14
+deadline = Y-12-15
+EOF
+}
+
+report_setup() {
+    setup_all
+    agency_cert OPS --name "Đơn vị vận hành"
+    _capture timeout 60 "$BUILD/tamnongd" --config "$TN_CONF" register-cert \
+        "$PKI/agencies/OPS.pem" --agency OPS --name "Đơn vị vận hành" --operator
+    assert_eq 0 "$RC" "register-cert OPS --operator"
+    agency_register SNN "Sở Nông nghiệp"
+    agency_register SCT "Sở Công Thương"
+    agency_register UBND-A "UBND huyện A"
+    agency_register UBND-B "UBND huyện B"
+    report_plan
+    rpc1 OPS PlanImport "{\"file_name\": \"report.plan\", \"content\": {\"file\": \"$TN_TMP/report.plan\"}}"
+    assert_eq OK "$ST" "plan import ($MSG)"
+}
+
+# A valid report of a district for PERIOD, with NOTE in the results.
+district_report() { # UUID-N PERIOD RESULTS
+    cat <<EOF
+{"request_uuid": "$(uuid "$1")", "period_code": "$2",
+ "values": [{"key": "ocop_products", "value": "12"},
+            {"key": "clean_water_share", "numerator": "4500", "denominator": "5000"}],
+ "results": "$3", "difficulties": "Thiếu vốn", "recommendations": "", "proposals": "",
+ "tasks": [{"task_code": "III.1.c", "status": "in_progress", "progress": 40, "note": "đang làm"}]}
+EOF
+}
