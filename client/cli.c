@@ -104,6 +104,24 @@ int cli_dispatch(struct cli *cli, const struct command *const *table, int argc, 
     return cmd->handler(cli, argc, argv);
 }
 
+int cli_run_group(struct cli *cli, const struct command *self, const struct command *const *table,
+                  int argc, char **argv)
+{
+    if (argc < 2 || argv[1][0] == '-') {
+        out_error(_("'%s %s' needs a command."), cli->prefix, argv[0]);
+        fputc('\n', stderr);
+        cli_print_usage(self, stderr);
+        return TN_EXIT_USAGE;
+    }
+    char prefix[128];
+    snprintf(prefix, sizeof prefix, "%s %s", cli->prefix, argv[0]);
+    const char *outer = cli->prefix;
+    cli->prefix = prefix;
+    int rc = cli_dispatch(cli, table, argc - 1, argv + 1);
+    cli->prefix = outer;
+    return rc;
+}
+
 int cli_connect(struct cli *cli, struct rpc_client **out)
 {
     *out = NULL;

@@ -18,6 +18,7 @@ struct cli {
     bool json;               /* --json (before or after the command) */
     int verbose;             /* -v, repeatable */
     const char *prefix;      /* "tamnong" or "tamnong report": for messages */
+    const char *state_dir;   /* --state-dir DIR, or NULL (store.h: the defaults) */
 };
 
 struct command {
@@ -32,6 +33,20 @@ extern const struct command *const cli_commands[];
 
 /* Commands, one per cmd_<area>.c. */
 extern const struct command cmd_ping;
+extern const struct command cmd_plan;
+extern const struct command cmd_periods;
+extern const struct command cmd_agencies;
+extern const struct command cmd_admin;
+extern const struct command cmd_pull;
+extern const struct command cmd_tasks;
+extern const struct command cmd_task;
+extern const struct command cmd_report;
+extern const struct command cmd_sync;
+extern const struct command cmd_status;
+/* `tamnong admin submissions` and `tamnong admin review` (cmd_review.c), rows
+ * of the admin group in cmd_admin.c. */
+extern const struct command cmd_admin_submissions;
+extern const struct command cmd_admin_review;
 extern const struct command cmd_help;
 
 const struct command *cli_find(const struct command *const *table, const char *name);
@@ -46,6 +61,11 @@ void cli_print_usage(const struct command *cmd, FILE *f);
  * usage; an unknown name is a usage error naming it. For nested groups
  * (`tamnong report open`) a handler calls this with its own table. */
 int cli_dispatch(struct cli *cli, const struct command *const *table, int argc, char **argv);
+/* A command group (`tamnong report ...`): argv[0] is the group, argv[1] the
+ * subcommand from table, run with the prefix "tamnong GROUP"; no subcommand
+ * prints the group's usage (self) and returns TN_EXIT_USAGE. */
+int cli_run_group(struct cli *cli, const struct command *self, const struct command *const *table,
+                  int argc, char **argv);
 
 /* Long-option value for --json: put CLI_OPTION_JSON in a command's option
  * array and cli_getopt sets cli->json itself. */

@@ -237,19 +237,6 @@ static int import_main(struct cli *cli, int argc, char **argv)
     req.content.len = len;
     ProtobufCMessage *resp = NULL;
     struct rpc_status st;
-    /* The server holds requests that come before it has identified the
-     * agency only up to 16 KiB (docs/protocol.md, preauth_max_frame); a
-     * ping is answered once it has, then the file may be large. */
-    Tamnong__PingRequest ping = TAMNONG__PING_REQUEST__INIT;
-    ping.skip_database = true;
-    if (rpc_call(client, "Ping", &ping.base, &resp, &st) < 0) {
-        rc = cli_rpc_error(cli, &st);
-        rpc_close(client);
-        free(data);
-        return rc;
-    }
-    protobuf_c_message_free_unpacked(resp, NULL);
-    resp = NULL;
     if (rpc_call(client, "PlanImport", &req.base, &resp, &st) < 0) {
         if (st.result == RPC_STATUS && st.code == TAMNONG__STATUS__PERMISSION_DENIED) {
             out_error(_("not allowed: only the plan's standing agency or the operator may import "
@@ -309,7 +296,7 @@ static const struct command admin_plan_cmd = {
 };
 
 static const struct command *const admin_commands[] = {&admin_plan_cmd, &cmd_admin_submissions,
-                                                        &cmd_admin_review, NULL};
+                                                       &cmd_admin_review, NULL};
 
 static int admin_main(struct cli *cli, int argc, char **argv)
 {
@@ -333,5 +320,10 @@ const struct command cmd_admin = {
        "      plan is named after the file: lang-son.plan is the plan lang-son.\n"
        "        --check   only check the file here; send nothing\n"
        "        --json    print a JSON object: plan, version, changed, changes [{what,\n"
-       "                  code, change}], agencies, tasks, indicators, targets\n"),
+       "                  code, change}], agencies, tasks, indicators, targets\n"
+       "  tamnong admin submissions [--period PERIOD] [--state STATE] [--agency CODE]\n"
+       "      List the reports received; with an ID, show that report in full.\n"
+       "  tamnong admin review ID (--accept | --return REASON)\n"
+       "      Accept report ID or return it for correction; saved here and sent by\n"
+       "      'tamnong sync'.\n"),
 };

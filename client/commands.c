@@ -6,11 +6,24 @@
 #include "cli.h"
 #include "i18n.h"
 
+/* One row per line: easier to add to. */
+/* clang-format off */
 const struct command *const cli_commands[] = {
     &cmd_ping,
+    &cmd_plan,
+    &cmd_periods,
+    &cmd_agencies,
+    &cmd_pull,
+    &cmd_tasks,
+    &cmd_task,
+    &cmd_report,
+    &cmd_sync,
+    &cmd_status,
+    &cmd_admin,
     &cmd_help,
     NULL,
 };
+/* clang-format on */
 
 void cli_print_main_help(FILE *f)
 {
@@ -21,6 +34,8 @@ void cli_print_main_help(FILE *f)
             "\n"
             "Options:\n"
             "  --config FILE   read this configuration file instead of the usual one\n"
+            "  --state-dir DIR keep the local state (drafts, what waits to be sent) in DIR\n"
+            "                  instead of $TAMNONG_STATE_DIR or $XDG_STATE_HOME/tamnong\n"
             "  --json          print results as JSON (for programs)\n"
             "  -v, --verbose   tell what is happening (connection, certificates)\n"
             "  -h, --help      show this help\n"

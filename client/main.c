@@ -13,7 +13,7 @@
 #define TAMNONG_VERSION "0.1"
 #endif
 
-enum { OPT_CONFIG = 0x200, OPT_VERSION };
+enum { OPT_CONFIG = 0x200, OPT_VERSION, OPT_STATE_DIR };
 
 int main(int argc, char **argv)
 {
@@ -21,6 +21,7 @@ int main(int argc, char **argv)
     struct cli cli = {.prefix = "tamnong"};
     static const struct option opts[] = {
         {"config", required_argument, NULL, OPT_CONFIG},
+        {"state-dir", required_argument, NULL, OPT_STATE_DIR},
         {"json", no_argument, NULL, CLI_OPT_JSON},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -34,6 +35,9 @@ int main(int argc, char **argv)
         switch (c) {
         case OPT_CONFIG:
             cli.config_path = optarg;
+            break;
+        case OPT_STATE_DIR:
+            cli.state_dir = optarg;
             break;
         case CLI_OPT_JSON:
             cli.json = true;
