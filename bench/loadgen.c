@@ -4,8 +4,11 @@
  * records each request's latency (send -> response, matched by id) in a
  * histogram and reports requests/s, p50, p99 and errors. Modes: ping
  * (throughput), idle (hold connections open for memory measurements) and
- * handshake (full TLS 1.3 handshakes, no resumption). `--proto redis` speaks
- * RESP PING instead, so the same client can measure the Redis yardstick.
+ * handshake (full TLS 1.3 handshakes, no resumption) and submit (6-month
+ * report revisions, SubmitRequest built from a report file, each connection
+ * as its own agency with its own certificate, a fresh request UUID each).
+ * `--proto redis` speaks RESP PING instead, so the same client can measure
+ * the Redis yardstick.
  * Always bounded in time, and it refuses any address outside loopback. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -33,6 +37,7 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 
 #include "buf.h"
@@ -43,7 +48,7 @@
 
 /* ---- options ---------------------------------------------------------------- */
 
-enum mode { MODE_PING, MODE_IDLE, MODE_HANDSHAKE };
+enum mode { MODE_PING, MODE_IDLE, MODE_HANDSHAKE, MODE_SUBMIT };
 enum proto { PROTO_TAMNONG, PROTO_REDIS };
 
 #define MAX_DURATION_S  600.0
@@ -58,6 +63,9 @@ enum proto { PROTO_TAMNONG, PROTO_REDIS };
 #define REDIS_PING      "*1\r\n$4\r\nPING\r\n"
 #define REDIS_PING_LEN  (sizeof(REDIS_PING) - 1)
 #define NS_PER_S        1000000000ull
+#define METHOD_PING     0 /* method indexes of service Tamnong (proto order) */
+#define METHOD_SUBMIT   10
+#define MAX_AGENCIES    MAX_CONNECTIONS
 
 static struct {
     enum mode mode;
@@ -76,6 +84,10 @@ static struct {
     int concurrency; /* idle: handshakes in progress at once */
     bool json;
     bool quiet;
+    bool pipeline_set;
+    const char *report;   /* submit: the report file */
+    const char *agencies; /* submit: agency codes, one a line */
+    const char *cert_dir; /* submit: CODE.pem and CODE.key of each agency */
 } opt = {
     .mode = MODE_PING,
     .proto = PROTO_TAMNONG,
@@ -96,6 +108,16 @@ static socklen_t target_len;
 static SSL_CTX *ssl_ctx;
 static uint8_t ping_payload[16];
 static size_t ping_payload_len;
+
+/* submit mode: the report (request_uuid filled per request) and one client
+ * certificate and key per connection */
+static Tamnong__SubmitRequest submit_tmpl = TAMNONG__SUBMIT_REQUEST__INIT;
+struct agency_cred {
+    X509 *cert;
+    EVP_PKEY *key;
+};
+static struct agency_cred *creds;
+static int ncreds;
 
 static atomic_int stop_all;    /* set by main: every thread winds down */
 static atomic_int idle_up;     /* idle: connections up (handshake + one ping) */
@@ -230,6 +252,7 @@ struct conn {
     size_t out_off;
     uint64_t started; /* when connect() was called */
     uint64_t seq;     /* request counter (tamnong ids) */
+    int agency;       /* submit: index into creds */
     uint64_t nsent;   /* requests sent on this connection */
     uint32_t inflight;
     /* tamnong: slot s holds request id slot_id[s] sent at slot_t0[s] */
@@ -250,6 +273,8 @@ struct thread {
     int next_start;  /* idle: next connection to open */
     int in_progress; /* idle: handshakes under way */
     uint8_t *rd;     /* READ_CHUNK scratch */
+    uint8_t *pk;     /* submit: packed SubmitRequest scratch */
+    uint64_t rng[2]; /* submit: request UUIDs (xorshift128+) */
     bool running;    /* ping: the measured phase has begun */
     uint64_t t_start, t_window, t_end, t_last;
     uint64_t quota, sent;
@@ -262,9 +287,16 @@ struct thread {
     uint64_t total_responses;
 };
 
+/* ping and submit: a measured load of requests (the other modes are about
+ * connections) */
+static bool load_mode(void)
+{
+    return opt.mode == MODE_PING || opt.mode == MODE_SUBMIT;
+}
+
 static int pipeline_of(void)
 {
-    return opt.mode == MODE_PING ? opt.pipeline : 1;
+    return load_mode() ? opt.pipeline : 1;
 }
 
 static void conn_set_events(struct conn *c, uint32_t ev)
@@ -352,6 +384,11 @@ static int conn_start(struct conn *c)
         conn_fail(c, "SSL_new", ssl_err_text());
         return -1;
     }
+    if (creds && (SSL_use_certificate(c->ssl, creds[c->agency].cert) != 1 ||
+                  SSL_use_PrivateKey(c->ssl, creds[c->agency].key) != 1)) {
+        conn_fail(c, "agency certificate", ssl_err_text());
+        return -1;
+    }
     if (opt.servername) {
         SSL_set_tlsext_host_name(c->ssl, opt.servername);
         SSL_set1_host(c->ssl, opt.servername);
@@ -372,13 +409,29 @@ static bool thread_may_send(struct thread *t)
 {
     if (atomic_load_explicit(&stop_all, memory_order_relaxed))
         return false;
-    if (opt.mode == MODE_PING) {
+    if (load_mode()) {
         if (!t->running)
             return false;
         if (t->quota && t->sent >= t->quota)
             return false;
     }
     return true;
+}
+
+/* A version 4 UUID from the thread's generator (seeded from getrandom). */
+static void random_uuid(struct thread *t, uint8_t out[16])
+{
+    for (int half = 0; half < 2; half++) {
+        uint64_t s1 = t->rng[0];
+        const uint64_t s0 = t->rng[1];
+        t->rng[0] = s0;
+        s1 ^= s1 << 23;
+        t->rng[1] = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
+        uint64_t v = t->rng[1] + s0;
+        memcpy(out + 8 * half, &v, 8);
+    }
+    out[6] = (uint8_t)((out[6] & 0x0f) | 0x40);
+    out[8] = (uint8_t)((out[8] & 0x3f) | 0x80);
 }
 
 static int queue_request(struct conn *c, uint64_t t0)
@@ -393,9 +446,20 @@ static int queue_request(struct conn *c, uint64_t t0)
         uint64_t id = (++c->seq << 16) | slot;
         Tamnong__Request req = TAMNONG__REQUEST__INIT;
         req.id = id;
-        req.method = 0; /* Ping: first method of service Tamnong */
-        req.payload.data = ping_payload;
-        req.payload.len = ping_payload_len;
+        if (opt.mode == MODE_SUBMIT) {
+            Tamnong__SubmitRequest sr = submit_tmpl;
+            uint8_t uuid[16];
+            random_uuid(c->t, uuid);
+            sr.request_uuid.data = uuid;
+            sr.request_uuid.len = sizeof uuid;
+            req.method = METHOD_SUBMIT;
+            req.payload.data = c->t->pk;
+            req.payload.len = tamnong__submit_request__pack(&sr, c->t->pk);
+        } else {
+            req.method = METHOD_PING;
+            req.payload.data = ping_payload;
+            req.payload.len = ping_payload_len;
+        }
         if (envelope_append_frame(&c->out, &req.base, FRAME_DEFAULT_MAX)) {
             c->nfree++;
             return -1;
@@ -447,7 +511,7 @@ static void conn_fill(struct conn *c)
         uint32_t p = (uint32_t)pipeline_of();
         uint64_t t0 = now_ns();
         while (c->inflight < p && thread_may_send(t)) {
-            if (opt.mode != MODE_PING && c->nsent > 0)
+            if (!load_mode() && c->nsent > 0)
                 break; /* idle and handshake: one Ping per connection */
             if (queue_request(c, t0) < 0) {
                 conn_fail(c, "encode", "request does not fit");
@@ -467,6 +531,7 @@ static void on_reply(struct conn *c, uint64_t t_recv, uint64_t t0, bool ok)
         t->errors++;
     switch (opt.mode) {
     case MODE_PING:
+    case MODE_SUBMIT:
         if (t->quota) {
             t->completed++;
             hist_add(&t->hist, t_recv - t0);
@@ -550,6 +615,18 @@ static int conn_parse(struct conn *c, uint64_t t_recv)
             if (!ok)
                 note_error("server answered %s: %s", status_name((int)r->status),
                            r->message ? r->message : "");
+            if (ok && opt.mode == MODE_SUBMIT) {
+                /* a fresh request id each time: a receipt that is a replay
+                 * (or no receipt) is wrong */
+                Tamnong__SubmitReceipt *rc =
+                    tamnong__submit_receipt__unpack(NULL, r->payload.len, r->payload.data);
+                ok = rc && !rc->replay && rc->submission_id > 0;
+                if (!ok)
+                    note_error("Submit answered OK without a new submission%s",
+                               rc ? " (a replay)" : " (undecodable receipt)");
+                if (rc)
+                    tamnong__submit_receipt__free_unpacked(rc, NULL);
+            }
             c->slot_id[slot] = 0;
             c->free_slots[c->nfree++] = (uint16_t)slot;
             uint64_t t0 = c->slot_t0[slot];
@@ -738,7 +815,7 @@ static void *thread_main(void *arg)
     struct thread *t = arg;
     uint64_t hard_end = now_ns() + (uint64_t)(opt.timeout * (double)NS_PER_S);
 
-    if (opt.mode == MODE_PING) {
+    if (load_mode()) {
         /* connect and handshake every connection first, then start together */
         for (int i = 0; i < t->nconns; i++)
             conn_start(&t->conns[i]);
@@ -896,6 +973,148 @@ static void raise_nofile(long need)
         die("need %ld open files, the limit is %ld: raise it (ulimit -n)", need, (long)rl.rlim_cur);
 }
 
+/* ---- submit mode: the report and the agencies' certificates ----------------- */
+
+static double parse_num(const char *s, const char *what, double lo, double hi);
+
+static char *xstrdup(const char *s)
+{
+    char *d = strdup(s);
+    if (!d)
+        die("out of memory");
+    return d;
+}
+
+/* Next space-separated word of *s (NULL at the end); the rest stays in *s. */
+static char *word(char **s)
+{
+    char *p = *s;
+    while (*p == ' ')
+        p++;
+    if (!*p)
+        return NULL;
+    char *e = strchr(p, ' ');
+    if (e) {
+        *e = 0;
+        *s = e + 1;
+    } else {
+        *s = p + strlen(p);
+    }
+    return p;
+}
+
+/* The report file: `period CODE`, `value KEY VALUE`, `ratio KEY NUM DEN`,
+ * `task CODE STATUS PROGRESS NOTE...`, and `results|difficulties|
+ * recommendations|proposals TEXT` (one line each); # starts a comment line. */
+static void load_report(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        die("cannot open %s: %s", path, strerror(errno));
+    static Tamnong__IndicatorValue *values[256];
+    static Tamnong__ReportTask *tasks[256];
+    Tamnong__SubmitRequest *r = &submit_tmpl;
+    r->values = values;
+    r->tasks = tasks;
+    char line[8192];
+    int ln = 0;
+    while (fgets(line, sizeof line, f)) {
+        ln++;
+        line[strcspn(line, "\r\n")] = 0;
+        if (!line[0] || line[0] == '#')
+            continue;
+        char *rest = line, *kind = word(&rest);
+        if (!strcmp(kind, "period")) {
+            char *code = word(&rest);
+            if (!code)
+                die("%s:%d: period CODE", path, ln);
+            r->period_code = xstrdup(code);
+        } else if (!strcmp(kind, "value") || !strcmp(kind, "ratio")) {
+            bool ratio = kind[0] == 'r';
+            char *key = word(&rest), *a = word(&rest), *b = ratio ? word(&rest) : NULL;
+            if (!key || !a || (ratio && !b) || r->n_values == 256)
+                die("%s:%d: value KEY VALUE or ratio KEY NUMERATOR DENOMINATOR", path, ln);
+            Tamnong__IndicatorValue *v = calloc(1, sizeof *v);
+            if (!v)
+                die("out of memory");
+            tamnong__indicator_value__init(v);
+            v->key = xstrdup(key);
+            if (ratio) {
+                v->numerator = xstrdup(a);
+                v->denominator = xstrdup(b);
+            } else {
+                v->value = xstrdup(a);
+            }
+            values[r->n_values++] = v;
+        } else if (!strcmp(kind, "task")) {
+            char *code = word(&rest), *status = word(&rest), *progress = word(&rest);
+            if (!code || !status || !progress || r->n_tasks == 256)
+                die("%s:%d: task CODE STATUS PROGRESS NOTE", path, ln);
+            Tamnong__ReportTask *t = calloc(1, sizeof *t);
+            if (!t)
+                die("out of memory");
+            tamnong__report_task__init(t);
+            t->task_code = xstrdup(code);
+            t->status = xstrdup(status);
+            t->progress = (int32_t)parse_num(progress, "task progress", 0, 100);
+            t->note = xstrdup(rest);
+            tasks[r->n_tasks++] = t;
+        } else if (!strcmp(kind, "results")) {
+            r->results = xstrdup(rest);
+        } else if (!strcmp(kind, "difficulties")) {
+            r->difficulties = xstrdup(rest);
+        } else if (!strcmp(kind, "recommendations")) {
+            r->recommendations = xstrdup(rest);
+        } else if (!strcmp(kind, "proposals")) {
+            r->proposals = xstrdup(rest);
+        } else {
+            die("%s:%d: unknown line '%s'", path, ln, kind);
+        }
+    }
+    fclose(f);
+    if (!r->period_code || !r->period_code[0])
+        die("%s: no period", path);
+}
+
+static void *read_pem(const char *dir, const char *code, const char *ext, bool key)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.%s", dir, code, ext);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        die("cannot open %s: %s", path, strerror(errno));
+    void *x = key ? (void *)PEM_read_PrivateKey(f, NULL, NULL, NULL)
+                  : (void *)PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    if (!x)
+        die("cannot read %s: %s", path, ssl_err_text());
+    return x;
+}
+
+/* The agencies file: one code a line; connection i is agency i. */
+static void load_agencies(const char *path, const char *dir)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        die("cannot open %s: %s", path, strerror(errno));
+    creds = calloc((size_t)opt.connections, sizeof *creds);
+    if (!creds)
+        die("out of memory");
+    char line[512];
+    while (ncreds < opt.connections && fgets(line, sizeof line, f)) {
+        line[strcspn(line, " \t\r\n")] = 0;
+        if (!line[0] || line[0] == '#')
+            continue;
+        creds[ncreds].cert = read_pem(dir, line, "pem", false);
+        creds[ncreds].key = read_pem(dir, line, "key", true);
+        ncreds++;
+    }
+    fclose(f);
+    if (ncreds < opt.connections)
+        die("%s has %d agencies, fewer than the %d connections (each must be its own agency)", path,
+            ncreds, opt.connections);
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "Usage: loadgen [OPTIONS]\n"
@@ -908,6 +1127,10 @@ static void usage(FILE *f)
                "                       SIGINT arrives, or standard input (pipe or tty) closes\n"
                "                     handshake: repeated full TLS 1.3 handshakes (no resumption),\n"
                "                       each followed by one Ping and a close; handshakes/s\n"
+               "                     submit: Submit requests (a 6-month report from --report,\n"
+               "                       a fresh request UUID each, -P 1 unless given), each\n"
+               "                       connection as its own agency (--agencies, --cert-dir);\n"
+               "                       a non-OK status or a replayed receipt is an error\n"
                "  --host ADDR        server address (default 127.0.0.1)\n"
                "  --port PORT        server port (default 7443)\n"
                "  --ca FILE          CA certificate(s) to verify the server with\n"
@@ -915,6 +1138,9 @@ static void usage(FILE *f)
                "  --key FILE         client private key\n"
                "  --servername NAME  SNI and certificate host name to check\n"
                "  --proto P          tamnong (default) or redis (RESP PING, for the yardstick)\n"
+               "  --report FILE      submit: the report (see bench/submit_report.txt)\n"
+               "  --agencies FILE    submit: agency codes, one a line, connection i is line i\n"
+               "  --cert-dir DIR     submit: DIR/CODE.pem and DIR/CODE.key of each agency\n"
                "  -c, --connections N  concurrent connections (default 4)\n"
                "  -P, --pipeline N   requests in flight per connection, ping mode (default 4)\n"
                "  -t, --threads N    threads, one epoll loop each (default 1)\n"
@@ -956,7 +1182,10 @@ static void parse_args(int argc, char **argv)
         O_HOLD,
         O_CONC,
         O_TIMEOUT,
-        O_JSON
+        O_JSON,
+        O_REPORT,
+        O_AGENCIES,
+        O_CERT_DIR
     };
     static const struct option longopts[] = {
         {"mode", required_argument, NULL, O_MODE},
@@ -977,6 +1206,9 @@ static void parse_args(int argc, char **argv)
         {"concurrency", required_argument, NULL, O_CONC},
         {"timeout", required_argument, NULL, O_TIMEOUT},
         {"json", no_argument, NULL, O_JSON},
+        {"report", required_argument, NULL, O_REPORT},
+        {"agencies", required_argument, NULL, O_AGENCIES},
+        {"cert-dir", required_argument, NULL, O_CERT_DIR},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -991,8 +1223,10 @@ static void parse_args(int argc, char **argv)
                 opt.mode = MODE_IDLE;
             else if (!strcmp(optarg, "handshake"))
                 opt.mode = MODE_HANDSHAKE;
+            else if (!strcmp(optarg, "submit"))
+                opt.mode = MODE_SUBMIT;
             else
-                die("--mode is ping, idle or handshake, not '%s'", optarg);
+                die("--mode is ping, idle, handshake or submit, not '%s'", optarg);
             break;
         case O_PROTO:
             if (!strcmp(optarg, "tamnong"))
@@ -1025,6 +1259,7 @@ static void parse_args(int argc, char **argv)
             break;
         case 'P':
             opt.pipeline = (int)parse_num(optarg, "--pipeline", 1, MAX_PIPELINE);
+            opt.pipeline_set = true;
             break;
         case 't':
             opt.threads = (int)parse_num(optarg, "--threads", 1, MAX_THREADS);
@@ -1050,6 +1285,15 @@ static void parse_args(int argc, char **argv)
         case O_JSON:
             opt.json = true;
             break;
+        case O_REPORT:
+            opt.report = optarg;
+            break;
+        case O_AGENCIES:
+            opt.agencies = optarg;
+            break;
+        case O_CERT_DIR:
+            opt.cert_dir = optarg;
+            break;
         case 'q':
             opt.quiet = true;
             break;
@@ -1065,6 +1309,14 @@ static void parse_args(int argc, char **argv)
         die("unexpected argument '%s' (see --help)", argv[optind]);
     if (opt.threads > opt.connections)
         opt.threads = opt.connections;
+    if (opt.mode == MODE_SUBMIT) {
+        if (!opt.report || !opt.agencies || !opt.cert_dir)
+            die("--mode submit needs --report, --agencies and --cert-dir");
+        if (opt.proto != PROTO_TAMNONG)
+            die("--mode submit speaks tamnong only");
+        if (!opt.pipeline_set)
+            opt.pipeline = 1;
+    }
     if (opt.proto == PROTO_TAMNONG && opt.pipeline > 65535)
         die("--pipeline is at most 65535");
     if (opt.timeout == 0) {
@@ -1126,6 +1378,17 @@ int main(int argc, char **argv)
     Tamnong__PingRequest pr = TAMNONG__PING_REQUEST__INIT;
     pr.skip_database = true;
     ping_payload_len = tamnong__ping_request__pack(&pr, ping_payload);
+    size_t submit_len = 0;
+    if (opt.mode == MODE_SUBMIT) {
+        load_report(opt.report);
+        load_agencies(opt.agencies, opt.cert_dir);
+        uint8_t uuid[16] = {0};
+        submit_tmpl.request_uuid.data = uuid;
+        submit_tmpl.request_uuid.len = sizeof uuid;
+        submit_len = tamnong__submit_request__get_packed_size(&submit_tmpl);
+        submit_tmpl.request_uuid.data = NULL;
+        submit_tmpl.request_uuid.len = 0;
+    }
 
     signal(SIGPIPE, SIG_IGN);
     struct sigaction sa = {.sa_handler = on_signal};
@@ -1153,14 +1416,19 @@ int main(int argc, char **argv)
         first += t->nconns;
         t->ep = epoll_create1(EPOLL_CLOEXEC);
         t->rd = malloc(READ_CHUNK);
-        if (t->ep < 0 || !t->rd)
+        t->pk = malloc(submit_len + 1);
+        if (t->ep < 0 || !t->rd || !t->pk)
             die("epoll/malloc: %s", strerror(errno));
+        if (getrandom(t->rng, sizeof t->rng, 0) != (ssize_t)sizeof t->rng)
+            die("getrandom: %s", strerror(errno));
+        t->rng[0] |= 1; /* xorshift128+ must not start at zero */
         if (opt.count)
             t->quota = opt.count / (uint64_t)nt + ((uint64_t)i < opt.count % (uint64_t)nt);
         for (int j = 0; j < t->nconns; j++) {
             struct conn *c = &t->conns[j];
             c->t = t;
             c->fd = -1;
+            c->agency = (int)(c - conns);
             buf_init(&c->in, CONN_INPUT_MAX);
             buf_init(&c->out, 0);
             c->slot_id = calloc((size_t)p, sizeof *c->slot_id);
@@ -1244,9 +1512,10 @@ int main(int argc, char **argv)
     if (opt.mode == MODE_IDLE)
         conn_errors += (uint64_t)failed;
     double rate = window > 0 ? (double)completed / window : 0;
-    const char *mode_name = opt.mode == MODE_PING   ? "ping"
-                            : opt.mode == MODE_IDLE ? "idle"
-                                                    : "handshake";
+    const char *mode_name = opt.mode == MODE_PING     ? "ping"
+                            : opt.mode == MODE_IDLE   ? "idle"
+                            : opt.mode == MODE_SUBMIT ? "submit"
+                                                      : "handshake";
     const char *proto_name = opt.proto == PROTO_REDIS ? "redis" : "tamnong";
     uint64_t p50 = hist_quantile(h, 0.50), p99 = hist_quantile(h, 0.99);
     char human[512];

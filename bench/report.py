@@ -64,7 +64,7 @@ def build_rows(kv):
             ]
         )
 
-    for inflight in (16, 64):
+    for inflight in (16, 64) if "tn_rps_64" in kv or "tn_rps_16" in kv else ():
         shape = kv.get(f"shape_{inflight}", "?").replace("x", " conn × ")
         tn = num(kv, f"tn_rps_{inflight}")
         rd = num(kv, f"rd_rps_{inflight}")
@@ -105,6 +105,13 @@ def build_rows(kv):
             "tls_floor heap")
 
     tn = num(kv, "tamnongd_hs_per_core")
+    if tn is not None:
+        tls_handshake_rows(kv, row, tn)
+    submit_rows(kv, row)
+    return rows
+
+
+def tls_handshake_rows(kv, row, tn):
     row("Full TLS 1.3 handshakes per server core-second", tn, num(kv, "redis_hs_per_core"),
         "redis-server", "≥ 1,500/s", None if tn is None else tn >= 1500)
     row("Full TLS 1.3 handshakes per server core-second, vs OpenSSL alone", tn,
@@ -115,7 +122,33 @@ def build_rows(kv):
         num(kv, "redis_hs_busy"), "redis-server")
     row("Handshake + first Ping, p50 (ms)", num(kv, "tamnongd_hs_p50"), num(kv, "redis_hs_p50"),
         "redis-server", unit="ms")
-    return rows
+
+
+def submit_rows(kv, row):
+    if "sub_tn_1_rps" in kv or "sub_pg_1_rps" in kv:
+        counts = sorted({int(k.split("_")[2]) for k in kv if k.startswith("sub_tn_")})
+        for c in counts:
+            if c == 1:
+                continue
+            tn, pg = num(kv, f"sub_tn_{c}_rps"), num(kv, f"sub_pg_{c}_rps")
+            r = ratio(tn, pg)
+            goal = "≥ 0.75× pgbench" if c in (8, 64) else "—"
+            row(f"Submit tx/s, {c} clients (one agency each)", tn, pg, "pgbench, same SQL", goal,
+                None if r is None or goal == "—" else r >= 0.75)
+            row(f"Submit p50 latency, {c} clients (ms)", num(kv, f"sub_tn_{c}_p50"),
+                num(kv, f"sub_pg_{c}_p50"), "pgbench", unit="ms")
+            row(f"Submit p99 latency, {c} clients (ms)", num(kv, f"sub_tn_{c}_p99"),
+                num(kv, f"sub_pg_{c}_p99"), "pgbench", unit="ms")
+            row(f"tamnongd CPU per Submit, {c} clients (µs)", num(kv, f"sub_tn_{c}_cpu_us"),
+                None, "")
+            row(f"tamnongd core busy, Submit, {c} clients (%)", num(kv, f"sub_tn_{c}_busy"),
+                None, "")
+        tn, pg = num(kv, "sub_tn_1_p50"), num(kv, "sub_pg_1_p50")
+        r = ratio(tn, pg)
+        row("Submit p50 latency, 1 client (ms)", tn, pg, "pgbench -c 1", "≤ 2× pgbench",
+            None if r is None else r <= 2.0, unit="ms")
+        row("Submit tx/s, 1 client", num(kv, "sub_tn_1_rps"), num(kv, "sub_pg_1_rps"),
+            "pgbench -c 1")
 
 
 HEADER = ["metric", "tamnongd", "yardstick", "ratio", "goal", "met?"]
@@ -125,13 +158,18 @@ def machine_lines(kv):
     return [
         f"Machine: {kv.get('machine_cpu', '?')}, {kv.get('machine_nproc', '?')} cores, "
         f"Linux {kv.get('machine_kernel', '?')}; {kv.get('machine_openssl', '?')}, "
-        f"redis-server {kv.get('machine_redis', '?')}, {kv.get('machine_tamnongd', 'tamnongd ?')}",
+        f"redis-server {kv.get('machine_redis', '?')}, PostgreSQL {kv.get('machine_pg', '?')}, "
+        f"{kv.get('machine_tamnongd', 'tamnongd ?')}",
         f"Date: {kv.get('machine_date', '?')}; run took {kv.get('bench_seconds', '?')} s; "
         "servers pinned to core 0, load generators to core 1, both at "
         f"{kv.get('machine_prio', '?')}; other load on the machine "
         f"before/after the run: {kv.get('machine_load_before', '?')}% / "
         f"{kv.get('machine_load_after', '?')}% of both cores.",
-    ]
+    ] + ([
+        f"Submit: tamnongd db_pool_size = {kv.get('submit_pool', '?')}; PostgreSQL "
+        f"{kv.get('submit_durability', '?')}; report document "
+        f"{kv.get('submit_doc_bytes', '?')} bytes; one request in flight per client."
+    ] if "submit_pool" in kv else [])
 
 
 def text_table(rows):
