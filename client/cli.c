@@ -1,9 +1,11 @@
 /* cli: command lookup and dispatch, option parsing, and the connect/error
- * helpers every network command uses (see cli.h). */
+ * helpers every network command uses, the date check of options (see cli.h). */
 #include "cli.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "client_config.h"
@@ -120,6 +122,20 @@ int cli_run_group(struct cli *cli, const struct command *self, const struct comm
     int rc = cli_dispatch(cli, table, argc - 1, argv + 1);
     cli->prefix = outer;
     return rc;
+}
+
+bool cli_date_ok(const char *s)
+{
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return false;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
+            return false;
+    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+        return false;
+    return m != 2 || d < 29 || (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
 }
 
 int cli_connect(struct cli *cli, struct rpc_client **out)

@@ -86,6 +86,9 @@ int cli_getopt(struct cli *cli, const struct command *cmd, int argc, char **argv
 int cli_usage_error(const struct cli *cli, const struct command *cmd, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* YYYY-MM-DD, a real calendar date (what --at and similar options take). */
+bool cli_date_ok(const char *s);
+
 /* Load the config, check the credential files and connect. TN_EXIT_OK and
  * *out, or an exit code after printing why. */
 int cli_connect(struct cli *cli, struct rpc_client **out);

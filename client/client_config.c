@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,19 +35,6 @@ const struct cfg_option client_config_options[] = {
         "how long to wait for an answer to one request"),
     {NULL, CFG_STRING, 0, NULL, 0, 0, NULL},
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static char *join(const char *a, const char *b)
 {
@@ -82,18 +68,18 @@ int client_config_parse_server(const char *server, char *host, size_t hostlen, c
     const char *h, *p = NULL;
     size_t hl;
     if (!server || !*server) {
-        set_err(err, errlen,
-                _("The server address is empty; write it as host:port, for example "
-                  "server = tamnong.example.gov.vn:7443."));
+        cfg_set_err(err, errlen,
+                    _("The server address is empty; write it as host:port, for example "
+                      "server = tamnong.example.gov.vn:7443."));
         return -1;
     }
     if (server[0] == '[') {
         const char *close = strchr(server, ']');
         if (!close) {
-            set_err(err, errlen,
-                    _("The server address '%s' has '[' without ']'; write an IPv6 "
-                      "address as [2001:db8::1]:7443."),
-                    server);
+            cfg_set_err(err, errlen,
+                        _("The server address '%s' has '[' without ']'; write an IPv6 "
+                          "address as [2001:db8::1]:7443."),
+                        server);
             return -1;
         }
         h = server + 1;
@@ -101,17 +87,18 @@ int client_config_parse_server(const char *server, char *host, size_t hostlen, c
         if (close[1] == ':')
             p = close + 2;
         else if (close[1] != '\0') {
-            set_err(err, errlen,
-                    _("The server address '%s' has text after ']' that is not ':port'."), server);
+            cfg_set_err(err, errlen,
+                        _("The server address '%s' has text after ']' that is not ':port'."),
+                        server);
             return -1;
         }
     } else {
         const char *colon = strchr(server, ':');
         if (colon && strchr(colon + 1, ':')) {
-            set_err(err, errlen,
-                    _("The server address '%s' looks like an IPv6 address; put it in "
-                      "brackets, for example [2001:db8::1]:7443."),
-                    server);
+            cfg_set_err(err, errlen,
+                        _("The server address '%s' looks like an IPv6 address; put it in "
+                          "brackets, for example [2001:db8::1]:7443."),
+                        server);
             return -1;
         }
         h = server;
@@ -120,19 +107,20 @@ int client_config_parse_server(const char *server, char *host, size_t hostlen, c
             p = colon + 1;
     }
     if (hl == 0) {
-        set_err(err, errlen, _("The server address '%s' has no host name; write it as host:port."),
-                server);
+        cfg_set_err(err, errlen,
+                    _("The server address '%s' has no host name; write it as host:port."), server);
         return -1;
     }
     if (hl >= hostlen) {
-        set_err(err, errlen, _("The host name in the server address '%s' is too long."), server);
+        cfg_set_err(err, errlen, _("The host name in the server address '%s' is too long."),
+                    server);
         return -1;
     }
     for (size_t i = 0; i < hl; i++) {
         unsigned char ch = (unsigned char)h[i];
         if (ch <= ' ' || ch == '/' || ch == '@' || ch == '[' || ch == ']' || ch == 0x7f) {
-            set_err(err, errlen, _("The server address '%s' is not a host name or an IP address."),
-                    server);
+            cfg_set_err(err, errlen,
+                        _("The server address '%s' is not a host name or an IP address."), server);
             return -1;
         }
     }
@@ -142,9 +130,9 @@ int client_config_parse_server(const char *server, char *host, size_t hostlen, c
         errno = 0;
         pn = (*p >= '0' && *p <= '9') ? strtol(p, &end, 10) : -1;
         if (pn < 1 || pn > 65535 || errno || *end) {
-            set_err(err, errlen,
-                    _("The port in the server address '%s' must be a number from 1 to 65535."),
-                    server);
+            cfg_set_err(err, errlen,
+                        _("The port in the server address '%s' must be a number from 1 to 65535."),
+                        server);
             return -1;
         }
     }
@@ -172,14 +160,14 @@ int client_config_load(struct client_config *c, const char *explicit_path, char 
 {
     memset(c, 0, sizeof *c);
     if (cfg_defaults(client_config_options, c) < 0) {
-        set_err(err, errlen, _("Internal error: a default in the option table is wrong."));
+        cfg_set_err(err, errlen, _("Internal error: a default in the option table is wrong."));
         return -1;
     }
     c->path = client_config_path(explicit_path);
     if (!c->path) {
-        set_err(err, errlen,
-                _("Cannot tell where the configuration file is: neither $HOME nor "
-                  "$XDG_CONFIG_HOME is set. Use --config FILE."));
+        cfg_set_err(err, errlen,
+                    _("Cannot tell where the configuration file is: neither $HOME nor "
+                      "$XDG_CONFIG_HOME is set. Use --config FILE."));
         return -1;
     }
 
@@ -197,27 +185,27 @@ int client_config_load(struct client_config *c, const char *explicit_path, char 
 
     struct stat st;
     if (stat(c->path, &st) < 0 && errno == ENOENT) {
-        set_err(err, errlen,
-                _("No configuration file at %s.\n"
-                  "Create it with the address of the province server, for example:\n"
-                  "    server = tamnong.example.gov.vn:7443\n"
-                  "and put the files the province operator gave you in %s:\n"
-                  "    ca.pem       the province CA certificate\n"
-                  "    agency.pem   your agency's certificate\n"
-                  "    agency.key   its private key (then run: chmod 600 %s/agency.key)\n"
-                  "To use another file, give --config FILE or set TAMNONG_CONFIG."),
-                c->path, c->dir, c->dir);
+        cfg_set_err(err, errlen,
+                    _("No configuration file at %s.\n"
+                      "Create it with the address of the province server, for example:\n"
+                      "    server = tamnong.example.gov.vn:7443\n"
+                      "and put the files the province operator gave you in %s:\n"
+                      "    ca.pem       the province CA certificate\n"
+                      "    agency.pem   your agency's certificate\n"
+                      "    agency.key   its private key (then run: chmod 600 %s/agency.key)\n"
+                      "To use another file, give --config FILE or set TAMNONG_CONFIG."),
+                    c->path, c->dir, c->dir);
         return -1;
     }
     char why[1024];
     if (cfg_load_file(client_config_options, c, c->path, why, sizeof why) < 0) {
-        set_err(err, errlen, _("Error in the configuration file: %s"), why);
+        cfg_set_err(err, errlen, _("Error in the configuration file: %s"), why);
         return -1;
     }
     char why2[512];
     if (client_config_parse_server(c->server, c->host, sizeof c->host, c->port, sizeof c->port,
                                    why2, sizeof why2) < 0) {
-        set_err(err, errlen, "%s: %s", c->path, why2);
+        cfg_set_err(err, errlen, "%s: %s", c->path, why2);
         return -1;
     }
     if (!c->server_name && !(c->server_name = strdup(c->host)))
@@ -228,7 +216,7 @@ int client_config_load(struct client_config *c, const char *explicit_path, char 
         goto nomem;
     return 0;
 nomem:
-    set_err(err, errlen, _("Out of memory."));
+    cfg_set_err(err, errlen, _("Out of memory."));
     return -1;
 }
 
@@ -240,8 +228,8 @@ static int check_readable(const char *what, const char *key, const char *path, c
     int e = errno;
     /* TRANSLATORS: 1: what the file is (translated), 2: its path, 3: the
      * reason from the system, 4: the config key, 5: the config file. */
-    set_err(err, errlen, _("Cannot read %s %s: %s.\nPut the file there or set %s in %s."), what,
-            path, strerror(e), key, cfg);
+    cfg_set_err(err, errlen, _("Cannot read %s %s: %s.\nPut the file there or set %s in %s."), what,
+                path, strerror(e), key, cfg);
     return -1;
 }
 
@@ -255,20 +243,21 @@ int client_config_check_files(const struct client_config *c, char *err, size_t e
     struct stat st;
     if (stat(c->key_file, &st) < 0) {
         int e = errno;
-        set_err(err, errlen,
-                _("Cannot read the agency key %s: %s.\nPut the file there or set key_file in %s."),
-                c->key_file, strerror(e), c->path);
+        cfg_set_err(
+            err, errlen,
+            _("Cannot read the agency key %s: %s.\nPut the file there or set key_file in %s."),
+            c->key_file, strerror(e), c->path);
         return -1;
     }
     if (!S_ISREG(st.st_mode)) {
-        set_err(err, errlen, _("The agency key %s is not a regular file."), c->key_file);
+        cfg_set_err(err, errlen, _("The agency key %s is not a regular file."), c->key_file);
         return -1;
     }
     if (st.st_mode & 077) {
-        set_err(err, errlen,
-                _("The agency key %s can be read or changed by other users (permissions %04o). "
-                  "Nothing was sent. Protect it with:\n    chmod 600 %s"),
-                c->key_file, (unsigned)(st.st_mode & 07777), c->key_file);
+        cfg_set_err(err, errlen,
+                    _("The agency key %s can be read or changed by other users (permissions %04o). "
+                      "Nothing was sent. Protect it with:\n    chmod 600 %s"),
+                    c->key_file, (unsigned)(st.st_mode & 07777), c->key_file);
         return -1;
     }
     return check_readable(_("the agency key"), "key_file", c->key_file, c->path, err, errlen);

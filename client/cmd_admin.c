@@ -122,13 +122,7 @@ static int import_json(const Tamnong__PlanImportResponse *r)
                         (int)r->agencies, "tasks", (int)r->tasks, "indicators", (int)r->indicators,
                         "targets", (int)r->targets);
     json_decref(changes);
-    if (!doc) {
-        out_error(_("The server's answer contains text that is not valid UTF-8."));
-        return TN_EXIT_SOFTWARE;
-    }
-    int rc = out_json(doc);
-    json_decref(doc);
-    return rc == 0 ? TN_EXIT_OK : TN_EXIT_SOFTWARE;
+    return out_json_answer(doc, false);
 }
 
 static int import_human(const Tamnong__PlanImportResponse *r)

@@ -11,32 +11,6 @@
 #include "output.h"
 #include "tamnong.pb-c.h"
 
-/* YYYY-MM-DD, a real calendar date. */
-static bool date_ok(const char *s)
-{
-    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-        return false;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
-            return false;
-    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-        return false;
-    return m != 2 || d < 29 || (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
-}
-
-static json_t *jstr_or_null(const char *s)
-{
-    return s && *s ? json_string(s) : json_null();
-}
-
-static void jset(json_t *o, const char *key, json_t *v, bool *bad)
-{
-    if (!v || json_object_set_new(o, key, v) != 0)
-        *bad = true;
-}
-
 static json_t *successor_json(const Tamnong__Successor *s, bool *bad)
 {
     json_t *o = json_object();
@@ -44,10 +18,10 @@ static json_t *successor_json(const Tamnong__Successor *s, bool *bad)
         *bad = true;
         return NULL;
     }
-    jset(o, "code", jstr_or_null(s->code), bad);
-    jset(o, "name", jstr_or_null(s->name), bad);
-    jset(o, "effective", jstr_or_null(s->effective), bad);
-    jset(o, "kind", jstr_or_null(s->kind), bad);
+    out_jset(o, "code", out_jstr_or_null(s->code), bad);
+    out_jset(o, "name", out_jstr_or_null(s->name), bad);
+    out_jset(o, "effective", out_jstr_or_null(s->effective), bad);
+    out_jset(o, "kind", out_jstr_or_null(s->kind), bad);
     return o;
 }
 
@@ -62,7 +36,7 @@ static int print_json(const Tamnong__AgenciesResponse *r)
         out_error(_("Out of memory."));
         return TN_EXIT_SOFTWARE;
     }
-    jset(doc, "at", jstr_or_null(r->at), &bad);
+    out_jset(doc, "at", out_jstr_or_null(r->at), &bad);
     for (size_t i = 0; i < r->n_agencies; i++) {
         const Tamnong__AgencyInfo *a = r->agencies[i];
         json_t *o = json_object(), *succ = json_array();
@@ -72,31 +46,24 @@ static int print_json(const Tamnong__AgenciesResponse *r)
             bad = true;
             break;
         }
-        jset(o, "code", json_string(a->code), &bad);
-        jset(o, "name", json_string(a->name), &bad);
-        jset(o, "kind", json_string(a->kind), &bad);
-        jset(o, "short_name", jstr_or_null(a->short_name), &bad);
-        jset(o, "parent", jstr_or_null(a->parent), &bad);
-        jset(o, "valid_from", jstr_or_null(a->valid_from), &bad);
-        jset(o, "valid_to", jstr_or_null(a->valid_to), &bad);
+        out_jset(o, "code", json_string(a->code), &bad);
+        out_jset(o, "name", json_string(a->name), &bad);
+        out_jset(o, "kind", json_string(a->kind), &bad);
+        out_jset(o, "short_name", out_jstr_or_null(a->short_name), &bad);
+        out_jset(o, "parent", out_jstr_or_null(a->parent), &bad);
+        out_jset(o, "valid_from", out_jstr_or_null(a->valid_from), &bad);
+        out_jset(o, "valid_to", out_jstr_or_null(a->valid_to), &bad);
         for (size_t k = 0; k < a->n_successors; k++) {
             json_t *s = successor_json(a->successors[k], &bad);
             if (!s || json_array_append_new(succ, s) != 0)
                 bad = true;
         }
-        jset(o, "successors", succ, &bad);
+        out_jset(o, "successors", succ, &bad);
         if (json_array_append_new(list, o) != 0)
             bad = true;
     }
-    jset(doc, "agencies", list, &bad);
-    if (bad) {
-        json_decref(doc);
-        out_error(_("The server's answer contains text that is not valid UTF-8."));
-        return TN_EXIT_SOFTWARE;
-    }
-    int rc = out_json(doc);
-    json_decref(doc);
-    return rc == 0 ? TN_EXIT_OK : TN_EXIT_SOFTWARE;
+    out_jset(doc, "agencies", list, &bad);
+    return out_json_answer(doc, bad);
 }
 
 /* The kinds of agency, in words. */
@@ -161,7 +128,7 @@ static int agencies_main(struct cli *cli, int argc, char **argv)
         if (c != OPT_AT)
             return TN_EXIT_USAGE;
         at = optarg;
-        if (!date_ok(at))
+        if (!cli_date_ok(at))
             return cli_usage_error(cli, &cmd_agencies,
                                    _("'%s' is not a date: write it as YYYY-MM-DD."), at);
     }

@@ -50,14 +50,7 @@ static int print_json(const Tamnong__PeriodsResponse *r)
             break;
         }
     }
-    if (!doc || bad) {
-        json_decref(doc);
-        out_error(_("The server's answer contains text that is not valid UTF-8."));
-        return TN_EXIT_SOFTWARE;
-    }
-    int rc = out_json(doc);
-    json_decref(doc);
-    return rc == 0 ? TN_EXIT_OK : TN_EXIT_SOFTWARE;
+    return out_json_answer(doc, bad);
 }
 
 static int print_human(const Tamnong__PeriodsResponse *r)

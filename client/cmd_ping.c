@@ -16,31 +16,16 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-static json_t *json_time_or_null(int64_t ms)
-{
-    if (ms <= 0)
-        return json_null();
-    char t[64];
-    out_iso8601_utc(ms, t, sizeof t);
-    return json_string(t);
-}
-
 static int print_json(const Tamnong__PingResponse *r, double rtt)
 {
     const char *code = r->agency ? r->agency->code : "";
     const char *name = r->agency ? r->agency->name : "";
     json_t *o = json_pack("{s:s, s:o, s:o, s:{s:s, s:s}, s:s, s:f}", "server_version",
-                          r->server_version, "server_time", json_time_or_null(r->server_time_ms),
-                          "database_time", json_time_or_null(r->database_time_ms), "agency", "code",
+                          r->server_version, "server_time", out_jtime_or_null(r->server_time_ms),
+                          "database_time", out_jtime_or_null(r->database_time_ms), "agency", "code",
                           code, "name", name, "cert_fingerprint", r->cert_fingerprint,
                           "round_trip_ms", (double)(long long)(rtt * 100.0 + 0.5) / 100.0);
-    if (!o) {
-        out_error(_("The server's answer contains text that is not valid UTF-8."));
-        return TN_EXIT_SOFTWARE;
-    }
-    int rc = out_json(o);
-    json_decref(o);
-    return rc == 0 ? TN_EXIT_OK : TN_EXIT_SOFTWARE;
+    return out_json_answer(o, false);
 }
 
 static int print_human(const Tamnong__PingResponse *r, double rtt)

@@ -20,21 +20,6 @@
 
 /* ------------------------------------------------------------------ helpers */
 
-/* YYYY-MM-DD, a real calendar date. */
-static bool date_ok(const char *s)
-{
-    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-        return false;
-    for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && !isdigit((unsigned char)s[i]))
-            return false;
-    int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-        return false;
-    return m != 2 || d < 29 || (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
-}
-
 /* Copy s into out, cut to at most `cols` display columns ("…" marks a cut). */
 static void truncate_cols(const char *s, size_t cols, char *out, size_t outlen)
 {
@@ -71,19 +56,6 @@ static void truncate_cols(const char *s, size_t cols, char *out, size_t outlen)
     snprintf(out, outlen, "%.*s…", (int)used, s);
 }
 
-/* A JSON string, or null for NULL/"" (json_string fails on bad UTF-8). */
-static json_t *jstr_or_null(const char *s)
-{
-    return s && *s ? json_string(s) : json_null();
-}
-
-/* Set key to v; a NULL v (invalid UTF-8, no memory) marks the document bad. */
-static void jset(json_t *o, const char *key, json_t *v, bool *bad)
-{
-    if (!v || json_object_set_new(o, key, v) != 0)
-        *bad = true;
-}
-
 static void jpush(json_t *a, json_t *v, bool *bad)
 {
     if (!v || json_array_append_new(a, v) != 0)
@@ -104,18 +76,6 @@ static json_t *jnumber(const char *text)
     }
     double d = strtod(text, &end);
     return *end == '\0' ? json_real(d) : json_null();
-}
-
-static int print_json_doc(json_t *doc, bool bad)
-{
-    if (!doc || bad) {
-        json_decref(doc);
-        out_error(_("The server's answer contains text that is not valid UTF-8."));
-        return TN_EXIT_SOFTWARE;
-    }
-    int rc = out_json(doc);
-    json_decref(doc);
-    return rc == 0 ? TN_EXIT_OK : TN_EXIT_SOFTWARE;
 }
 
 /* Call method with req; TN_EXIT_OK and *resp, or the exit code after
@@ -171,21 +131,22 @@ static int tasks_json(const Tamnong__PlanTasksResponse *r, bool with_role)
             bad = true;
             break;
         }
-        jset(o, "code", json_string(t->code), &bad);
-        jset(o, "section", json_string(t->section), &bad);
-        jset(o, "title", json_string(t->title), &bad);
-        jset(o, "text", json_string(t->text), &bad);
-        jset(o, "lead", t->n_lead ? agency_ref_json(t->lead[0]) : json_null(), &bad);
-        jset(o, "leads", agency_refs_json(t->lead, t->n_lead, &bad), &bad);
-        jset(o, "coordinating", agency_refs_json(t->coordinating, t->n_coordinating, &bad), &bad);
-        jset(o, "deadline_kind", json_string(t->deadline_kind), &bad);
-        jset(o, "deadline_value", jstr_or_null(t->deadline_value), &bad);
-        jset(o, "expected_output", jstr_or_null(t->expected_output), &bad);
+        out_jset(o, "code", json_string(t->code), &bad);
+        out_jset(o, "section", json_string(t->section), &bad);
+        out_jset(o, "title", json_string(t->title), &bad);
+        out_jset(o, "text", json_string(t->text), &bad);
+        out_jset(o, "lead", t->n_lead ? agency_ref_json(t->lead[0]) : json_null(), &bad);
+        out_jset(o, "leads", agency_refs_json(t->lead, t->n_lead, &bad), &bad);
+        out_jset(o, "coordinating", agency_refs_json(t->coordinating, t->n_coordinating, &bad),
+                 &bad);
+        out_jset(o, "deadline_kind", json_string(t->deadline_kind), &bad);
+        out_jset(o, "deadline_value", out_jstr_or_null(t->deadline_value), &bad);
+        out_jset(o, "expected_output", out_jstr_or_null(t->expected_output), &bad);
         if (with_role)
-            jset(o, "role", jstr_or_null(t->role), &bad);
+            out_jset(o, "role", out_jstr_or_null(t->role), &bad);
         jpush(doc, o, &bad);
     }
-    return print_json_doc(doc, bad);
+    return out_json_answer(doc, bad);
 }
 
 static const char *role_label(const char *role)
@@ -264,7 +225,7 @@ static int tasks_main(struct cli *cli, int argc, char **argv)
             break;
         case OPT_AT:
             at = optarg;
-            if (!date_ok(at))
+            if (!cli_date_ok(at))
                 return cli_usage_error(cli, &plan_tasks_cmd,
                                        _("'%s' is not a date: write it as YYYY-MM-DD."), at);
             break;
@@ -380,17 +341,17 @@ static int targets_json(const Tamnong__PlanTargetsResponse *r)
             bad = true;
             break;
         }
-        jset(o, "key", json_string(x->key), &bad);
-        jset(o, "name", json_string(x->name), &bad);
-        jset(o, "unit", json_string(x->unit), &bad);
-        jset(o, "rule", json_string(x->rule), &bad);
-        jset(o, "baseline", jnumber(x->baseline), &bad);
-        jset(o, "baseline_year", x->baseline_year ? json_integer(x->baseline_year) : json_null(),
-             &bad);
-        jset(o, "task", jstr_or_null(x->task), &bad);
+        out_jset(o, "key", json_string(x->key), &bad);
+        out_jset(o, "name", json_string(x->name), &bad);
+        out_jset(o, "unit", json_string(x->unit), &bad);
+        out_jset(o, "rule", json_string(x->rule), &bad);
+        out_jset(o, "baseline", jnumber(x->baseline), &bad);
+        out_jset(o, "baseline_year",
+                 x->baseline_year ? json_integer(x->baseline_year) : json_null(), &bad);
+        out_jset(o, "task", out_jstr_or_null(x->task), &bad);
         for (size_t k = 0; k < x->n_reporters; k++)
             jpush(reps, json_string(x->reporters[k]), &bad);
-        jset(o, "reporters", reps, &bad);
+        out_jset(o, "reporters", reps, &bad);
         for (size_t k = 0; k < x->n_targets; k++) {
             const Tamnong__TargetInfo *t = x->targets[k];
             json_t *g = json_object();
@@ -398,19 +359,19 @@ static int targets_json(const Tamnong__PlanTargetsResponse *r)
                 bad = true;
                 break;
             }
-            jset(g, "year", json_integer(t->year), &bad);
-            jset(g, "comparator", json_string(t->comparator), &bad);
-            jset(g, "value", jnumber(t->value), &bad);
-            jset(g, "low", jnumber(t->low), &bad);
-            jset(g, "high", jnumber(t->high), &bad);
-            jset(g, "strive", json_boolean(t->strive), &bad);
-            jset(g, "wording", json_string(t->wording), &bad);
+            out_jset(g, "year", json_integer(t->year), &bad);
+            out_jset(g, "comparator", json_string(t->comparator), &bad);
+            out_jset(g, "value", jnumber(t->value), &bad);
+            out_jset(g, "low", jnumber(t->low), &bad);
+            out_jset(g, "high", jnumber(t->high), &bad);
+            out_jset(g, "strive", json_boolean(t->strive), &bad);
+            out_jset(g, "wording", json_string(t->wording), &bad);
             jpush(tgs, g, &bad);
         }
-        jset(o, "targets", tgs, &bad);
+        out_jset(o, "targets", tgs, &bad);
         jpush(doc, o, &bad);
     }
-    return print_json_doc(doc, bad);
+    return out_json_answer(doc, bad);
 }
 
 static int targets_human(const Tamnong__PlanTargetsResponse *r)

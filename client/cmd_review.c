@@ -18,15 +18,6 @@
 
 enum { OPT_PERIOD = 0x300, OPT_STATE, OPT_AGENCY, OPT_ACCEPT, OPT_RETURN };
 
-static json_t *time_json(int64_t ms)
-{
-    if (ms <= 0)
-        return json_null();
-    char t[64];
-    out_iso8601_utc(ms, t, sizeof t);
-    return json_string(t);
-}
-
 static json_t *summary_json(const Tamnong__SubmissionSummary *x)
 {
     const Tamnong__SubmissionState *s = x->state;
@@ -36,8 +27,9 @@ static json_t *summary_json(const Tamnong__SubmissionSummary *x)
                      (json_int_t)s->submission_id, "agency", x->agency ? x->agency->code : "",
                      "agency_name", x->agency ? x->agency->name : "", "period", s->period_code,
                      "revision", s->revision, "state", s->state, "received_at",
-                     time_json(s->received_at_ms), "on_time", s->on_time, "reason", s->reason,
-                     "reviewed_at", time_json(s->reviewed_at_ms), "current", s->current);
+                     out_jtime_or_null(s->received_at_ms), "on_time", s->on_time, "reason",
+                     s->reason, "reviewed_at", out_jtime_or_null(s->reviewed_at_ms), "current",
+                     s->current);
 }
 
 static int show_one(struct cli *cli, struct rpc_client *client, int64_t id)

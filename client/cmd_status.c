@@ -42,15 +42,6 @@ static void time_or_dash(int64_t ms, char *buf, size_t len)
         snprintf(buf, len, "—");
 }
 
-static json_t *time_json(int64_t ms)
-{
-    if (ms <= 0)
-        return json_null();
-    char t[64];
-    out_iso8601_utc(ms, t, sizeof t);
-    return json_string(t);
-}
-
 /* Why an item was refused, for a person. */
 static void refusal_text(int code, const char *method, const char *msg, char *buf, size_t len)
 {
@@ -99,7 +90,7 @@ static int status_main(struct cli *cli, int argc, char **argv)
     int64_t last_pull = store_meta_int(s, "last_pull_ms", 0);
     json_t *root =
         json ? json_pack("{s:s, s:s, s:o, s:o}", "agency", agency, "state_dir", s->dir, "last_sync",
-                         time_json(last_sync), "last_pull", time_json(last_pull))
+                         out_jtime_or_null(last_sync), "last_pull", out_jtime_or_null(last_pull))
              : NULL;
     if (!json) {
         struct out_table *t = out_table_new(2);
@@ -126,12 +117,12 @@ static int status_main(struct cli *cli, int argc, char **argv)
         n++;
         what_label(col(st, 1), col(st, 2), label, sizeof label);
         if (arr) {
-            json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:o, s:i, s:s}", "seq",
-                                                 (json_int_t)sqlite3_column_int64(st, 0), "method",
-                                                 col(st, 1), "ref", col(st, 2), "what", label,
-                                                 "saved_at", time_json(sqlite3_column_int64(st, 3)),
-                                                 "attempts", sqlite3_column_int(st, 4),
-                                                 "last_error", col(st, 5)));
+            json_array_append_new(
+                arr, json_pack("{s:I, s:s, s:s, s:s, s:o, s:i, s:s}", "seq",
+                               (json_int_t)sqlite3_column_int64(st, 0), "method", col(st, 1), "ref",
+                               col(st, 2), "what", label, "saved_at",
+                               out_jtime_or_null(sqlite3_column_int64(st, 3)), "attempts",
+                               sqlite3_column_int(st, 4), "last_error", col(st, 5)));
         } else {
             char seq[32], tries[16];
             snprintf(seq, sizeof seq, "  %lld", (long long)sqlite3_column_int64(st, 0));
@@ -196,13 +187,13 @@ static int status_main(struct cli *cli, int argc, char **argv)
             outbox_uuid_str(sqlite3_column_blob(st, 9), uuid);
         if (arr) {
             json_array_append_new(
-                arr,
-                json_pack("{s:s, s:s, s:s, s:s, s:b, s:o, s:I, s:i, s:b, s:I, s:s}", "method",
-                          method, "ref", col(st, 1), "what", label, "request_uuid", uuid, "replay",
-                          sqlite3_column_int(st, 2) != 0, "received_at", time_json(received),
-                          "submission_id", (json_int_t)sqlite3_column_int64(st, 4), "revision",
-                          sqlite3_column_int(st, 5), "on_time", sqlite3_column_int(st, 6) != 0,
-                          "version", (json_int_t)sqlite3_column_int64(st, 7), "state", col(st, 8)));
+                arr, json_pack(
+                         "{s:s, s:s, s:s, s:s, s:b, s:o, s:I, s:i, s:b, s:I, s:s}", "method",
+                         method, "ref", col(st, 1), "what", label, "request_uuid", uuid, "replay",
+                         sqlite3_column_int(st, 2) != 0, "received_at", out_jtime_or_null(received),
+                         "submission_id", (json_int_t)sqlite3_column_int64(st, 4), "revision",
+                         sqlite3_column_int(st, 5), "on_time", sqlite3_column_int(st, 6) != 0,
+                         "version", (json_int_t)sqlite3_column_int64(st, 7), "state", col(st, 8)));
         } else {
             char detail[512];
             time_or_dash(received, t1, sizeof t1);
@@ -251,9 +242,9 @@ static int status_main(struct cli *cli, int argc, char **argv)
                 arr, json_pack("{s:s, s:s, s:I, s:i, s:s, s:s, s:o, s:b, s:o}", "period", period,
                                "draft_state", draft, "submission_id", (json_int_t)sid, "revision",
                                sqlite3_column_int(st, 3), "state", state, "reason", reason,
-                               "received_at", time_json(sqlite3_column_int64(st, 6)), "on_time",
-                               sqlite3_column_int(st, 7) != 0, "reviewed_at",
-                               time_json(sqlite3_column_int64(st, 8))));
+                               "received_at", out_jtime_or_null(sqlite3_column_int64(st, 6)),
+                               "on_time", sqlite3_column_int(st, 7) != 0, "reviewed_at",
+                               out_jtime_or_null(sqlite3_column_int64(st, 8))));
             continue;
         }
         if (n++ == 0)

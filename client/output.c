@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include "exit_codes.h"
 #include "i18n.h"
 
 static int verbose_level;
@@ -247,4 +248,36 @@ void out_table_free(struct out_table *t)
     free(t->cells);
     free(t->right);
     free(t);
+}
+
+int out_json_answer(json_t *doc, bool bad)
+{
+    if (!doc || bad) {
+        json_decref(doc);
+        out_error(_("The server's answer contains text that is not valid UTF-8."));
+        return TN_EXIT_SOFTWARE;
+    }
+    int rc = out_json(doc);
+    json_decref(doc);
+    return rc == 0 ? TN_EXIT_OK : TN_EXIT_SOFTWARE;
+}
+
+json_t *out_jstr_or_null(const char *s)
+{
+    return s && *s ? json_string(s) : json_null();
+}
+
+json_t *out_jtime_or_null(int64_t ms)
+{
+    if (ms <= 0)
+        return json_null();
+    char t[64];
+    out_iso8601_utc(ms, t, sizeof t);
+    return json_string(t);
+}
+
+void out_jset(json_t *o, const char *key, json_t *v, bool *bad)
+{
+    if (!v || json_object_set_new(o, key, v) != 0)
+        *bad = true;
 }

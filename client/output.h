@@ -26,6 +26,18 @@ int out_verbose_level(void);
  * reference. 0, or -1 when it could not be written. */
 int out_json(const json_t *v);
 
+/* Print a command's JSON answer with out_json and take the reference: when
+ * doc is NULL or bad is set (text jansson refused: not valid UTF-8, or no
+ * memory) say so instead. The exit code (TN_EXIT_OK or TN_EXIT_SOFTWARE). */
+int out_json_answer(json_t *doc, bool bad);
+/* A JSON string, or null for NULL/"" (NULL when json_string fails: bad
+ * UTF-8). */
+json_t *out_jstr_or_null(const char *s);
+/* Unix epoch milliseconds as an ISO-8601 UTC JSON string, null when <= 0. */
+json_t *out_jtime_or_null(int64_t ms);
+/* Set key to v; a NULL v (invalid UTF-8, no memory) marks the document bad. */
+void out_jset(json_t *o, const char *key, json_t *v, bool *bad);
+
 /* Unix epoch milliseconds as ISO-8601 UTC ("2025-06-01T01:02:03.456Z"). */
 void out_iso8601_utc(int64_t ms, char *buf, size_t len);
 /* Unix epoch milliseconds as local date and time ("2025-06-01 08:02:03 +07"). */

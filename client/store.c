@@ -64,6 +64,7 @@
 #include "exit_codes.h"
 #include "i18n.h"
 #include "output.h"
+#include "tls_util.h"
 
 static const char *const migrations[] = {
     /* 1: the first schema */
@@ -492,16 +493,6 @@ void store_today(struct store *s, char out[11])
         snprintf(out, 11, "1970-01-01");
 }
 
-static void hex(const unsigned char *d, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[d[i] >> 4];
-        out[2 * i + 1] = digits[d[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 int store_sha256_file(const char *path, char out[65], int64_t *size)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -532,7 +523,7 @@ int store_sha256_file(const char *path, char out[65], int64_t *size)
     unsigned int dl = 0;
     EVP_DigestFinal_ex(md, d, &dl);
     EVP_MD_CTX_free(md);
-    hex(d, 32, out);
+    tls_hex(d, 32, out);
     if (size)
         *size = total;
     return 0;
@@ -615,7 +606,7 @@ int store_add_file(struct store *s, const char *path, int64_t max_size, char sha
     unsigned char d[32];
     unsigned int dl = 0;
     EVP_DigestFinal_ex(md, d, &dl);
-    hex(d, 32, sha256);
+    tls_hex(d, 32, sha256);
     char final[4300];
     store_file_path(s, sha256, final, sizeof final);
     if (rename(tmp, final) < 0 || fsync_dir(dir) < 0) {

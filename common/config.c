@@ -27,10 +27,9 @@
 #include <string.h>
 #include <strings.h>
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+#include "utf8.h"
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
+void cfg_set_err(char *err, size_t errlen, const char *fmt, ...)
 {
     if (!err || errlen == 0)
         return;
@@ -303,49 +302,15 @@ int cfg_set(const struct cfg_option *opts, void *obj, const char *key, const cha
 {
     const struct cfg_option *o = find_option(opts, key);
     if (!o) {
-        set_err(err, errlen, "unknown option '%s'", key);
+        cfg_set_err(err, errlen, "unknown option '%s'", key);
         return -1;
     }
     char why[256];
     if (set_value(o, obj, value ? value : "", why, sizeof why) < 0) {
-        set_err(err, errlen, "option '%s': %s", key, why);
+        cfg_set_err(err, errlen, "option '%s': %s", key, why);
         return -1;
     }
     return 0;
-}
-
-/* Length of the valid UTF-8 prefix of s[0..len) (== len when all valid). */
-static size_t utf8_valid_prefix(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = s[i];
-        size_t n;
-        uint32_t cp, min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            n = 2, cp = c & 0x1f, min = 0x80;
-        } else if ((c & 0xf0) == 0xe0) {
-            n = 3, cp = c & 0x0f, min = 0x800;
-        } else if ((c & 0xf8) == 0xf0) {
-            n = 4, cp = c & 0x07, min = 0x10000;
-        } else {
-            return i;
-        }
-        if (len - i < n)
-            return i;
-        for (size_t k = 1; k < n; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return i;
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return i;
-        i += n;
-    }
-    return i;
 }
 
 static bool is_key_char(char c)
@@ -364,11 +329,11 @@ static int parse_line(const struct cfg_option *opts, void *obj, char *line, size
                       const char *name, unsigned long lineno, char *err, size_t errlen)
 {
     if (memchr(line, '\0', len)) {
-        set_err(err, errlen, "%s:%lu: NUL byte in the file", name, lineno);
+        cfg_set_err(err, errlen, "%s:%lu: NUL byte in the file", name, lineno);
         return -1;
     }
     if (utf8_valid_prefix((const unsigned char *)line, len) != len) {
-        set_err(err, errlen, "%s:%lu: invalid UTF-8", name, lineno);
+        cfg_set_err(err, errlen, "%s:%lu: invalid UTF-8", name, lineno);
         return -1;
     }
     if (lineno == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
@@ -390,7 +355,7 @@ static int parse_line(const struct cfg_option *opts, void *obj, char *line, size
     while (is_blank(*p))
         p++;
     if (key_end == key || *p != '=') {
-        set_err(err, errlen, "%s:%lu: expected 'key = value'", name, lineno);
+        cfg_set_err(err, errlen, "%s:%lu: expected 'key = value'", name, lineno);
         return -1;
     }
     *key_end = '\0';
@@ -405,17 +370,18 @@ static int parse_line(const struct cfg_option *opts, void *obj, char *line, size
         p++;
         for (;;) {
             if (*p == '\0') {
-                set_err(err, errlen, "%s:%lu: option '%s': missing closing quote", name, lineno,
-                        key);
+                cfg_set_err(err, errlen, "%s:%lu: option '%s': missing closing quote", name, lineno,
+                            key);
                 return -1;
             }
             if (*p == '"')
                 break;
             if (*p == '\\') {
                 if (p[1] != '"' && p[1] != '\\') {
-                    set_err(err, errlen,
-                            "%s:%lu: option '%s': unknown escape (only \\\" and \\\\ are allowed)",
-                            name, lineno, key);
+                    cfg_set_err(
+                        err, errlen,
+                        "%s:%lu: option '%s': unknown escape (only \\\" and \\\\ are allowed)",
+                        name, lineno, key);
                     return -1;
                 }
                 p++;
@@ -426,8 +392,8 @@ static int parse_line(const struct cfg_option *opts, void *obj, char *line, size
         while (is_blank(*p))
             p++;
         if (*p != '\0' && *p != '#') {
-            set_err(err, errlen, "%s:%lu: option '%s': text after the closing quote", name, lineno,
-                    key);
+            cfg_set_err(err, errlen, "%s:%lu: option '%s': text after the closing quote", name,
+                        lineno, key);
             return -1;
         }
         *w = '\0';
@@ -435,7 +401,7 @@ static int parse_line(const struct cfg_option *opts, void *obj, char *line, size
 
     char msg[512];
     if (cfg_set(opts, obj, key, value, msg, sizeof msg) < 0) {
-        set_err(err, errlen, "%s:%lu: %s", name, lineno, msg);
+        cfg_set_err(err, errlen, "%s:%lu: %s", name, lineno, msg);
         return -1;
     }
     return 0;
@@ -446,7 +412,7 @@ int cfg_load_file(const struct cfg_option *opts, void *obj, const char *path, ch
 {
     FILE *f = fopen(path, "r");
     if (!f) {
-        set_err(err, errlen, "%s: %s", path, strerror(errno));
+        cfg_set_err(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
     char *line = NULL;
@@ -467,7 +433,7 @@ int cfg_load_file(const struct cfg_option *opts, void *obj, const char *path, ch
         errno = 0;
     }
     if (ferror(f)) {
-        set_err(err, errlen, "%s:%lu: %s", path, lineno + 1, strerror(errno ? errno : EIO));
+        cfg_set_err(err, errlen, "%s:%lu: %s", path, lineno + 1, strerror(errno ? errno : EIO));
         rc = -1;
     }
 out:
@@ -487,7 +453,7 @@ int cfg_load_string(const struct cfg_option *opts, void *obj, const char *text, 
         size_t len = nl ? (size_t)(nl - p) : strlen(p);
         char *line = malloc(len + 1);
         if (!line) {
-            set_err(err, errlen, "%s:%lu: out of memory", name, lineno);
+            cfg_set_err(err, errlen, "%s:%lu: out of memory", name, lineno);
             return -1;
         }
         memcpy(line, p, len);

@@ -41,5 +41,9 @@ int cfg_load_string(const struct cfg_option *opts, void *obj, const char *text, 
 /* Write the effective configuration as a loadable file. */
 void cfg_dump(const struct cfg_option *opts, const void *obj, FILE *out);
 void cfg_free(const struct cfg_option *opts, void *obj);
+/* printf into err[errlen] (nothing when err is NULL or errlen 0): how the
+ * loaders built on this parser report their own errors. */
+void cfg_set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -1,4 +1,4 @@
-/* tls_util: certificate fingerprints and OpenSSL error text (see tls_util.h). */
+/* tls_util: certificate fingerprints, hex text and OpenSSL error text (see tls_util.h). */
 #include "tls_util.h"
 
 #include <stdio.h>
@@ -6,18 +6,23 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+void tls_hex(const unsigned char *d, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[d[i] >> 4];
+        out[2 * i + 1] = digits[d[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
 int tls_cert_fingerprint(X509 *cert, char out[65])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
     if (!cert || !X509_digest(cert, EVP_sha256(), md, &n) || n != 32)
         return -1;
-    static const char hex[] = "0123456789abcdef";
-    for (unsigned i = 0; i < n; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
-    }
-    out[64] = '\0';
+    tls_hex(md, n, out);
     return 0;
 }
 

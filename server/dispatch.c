@@ -177,8 +177,7 @@ int dispatch_frame(struct conn *c, const uint8_t *payload, size_t len, uint64_t 
         status = TAMNONG__STATUS__INVALID_ARGUMENT;
         snprintf(msg, sizeof msg, "the payload of %s is not a valid %s message", m->name,
                  m->input->name);
-    } else if (!pb_text_check(m->input, req->payload.data, req->payload.len, field,
-                              sizeof field)) {
+    } else if (!pb_text_check(m->input, req->payload.data, req->payload.len, field, sizeof field)) {
         /* protobuf-c would cut the string at the NUL, or pass bad UTF-8 on. */
         protobuf_c_message_free_unpacked(input, NULL);
         status = TAMNONG__STATUS__INVALID_ARGUMENT;

@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include "log.h"
+#include "tls_util.h"
 #include "utf8.h"
 
 struct query_ctx {
@@ -81,10 +82,15 @@ void handler_query_arg(struct call *call, ProtobufCClosure done, enum sql_stmt s
     db_query(call_db(call), stmt, nparams, values, query_done, q);
 }
 
-bool handler_require_admin(struct call *call, ProtobufCClosure done)
+bool handler_caller_is_admin(const struct call *call)
 {
     const struct agency_identity *who = call_agency(call);
-    if (who && (who->standing || who->operator_cert))
+    return who && (who->standing || who->operator_cert);
+}
+
+bool handler_require_admin(struct call *call, ProtobufCClosure done)
+{
+    if (handler_caller_is_admin(call))
         return true;
     handler_fail(call, done, TAMNONG__STATUS__PERMISSION_DENIED,
                  "only the standing agency or the operator may do this");
@@ -125,11 +131,104 @@ int handler_request_sha256(const ProtobufCMessage *msg, char hex[65])
     free(buf);
     if (!ok || mdlen != sizeof md)
         return -1;
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < sizeof md; i++) {
-        hex[2 * i] = digits[md[i] >> 4];
-        hex[2 * i + 1] = digits[md[i] & 15];
-    }
-    hex[64] = '\0';
+    tls_hex(md, sizeof md, hex);
     return 0;
+}
+
+static const struct {
+    const char *name;
+    int status;
+} refusal_status[] = {
+    {"INVALID_ARGUMENT", TAMNONG__STATUS__INVALID_ARGUMENT},
+    {"NOT_FOUND", TAMNONG__STATUS__NOT_FOUND},
+    {"ALREADY_EXISTS", TAMNONG__STATUS__ALREADY_EXISTS},
+    {"PERMISSION_DENIED", TAMNONG__STATUS__PERMISSION_DENIED},
+    {"RESOURCE_EXHAUSTED", TAMNONG__STATUS__RESOURCE_EXHAUSTED},
+    {"FAILED_PRECONDITION", TAMNONG__STATUS__FAILED_PRECONDITION},
+    {"DATA_LOSS", TAMNONG__STATUS__DATA_LOSS},
+};
+
+json_t *handler_answer_json(struct call *call, ProtobufCClosure done, const PGresult *res)
+{
+    json_t *r = PQntuples(res) == 1 ? json_loads(pg_text(res, 0, 0), 0, NULL) : NULL;
+    if (!json_is_object(r)) {
+        json_decref(r);
+        handler_fail(call, done, TAMNONG__STATUS__INTERNAL, "unexpected answer from the database");
+        return NULL;
+    }
+    json_t *err = json_object_get(r, "error");
+    if (!err)
+        return r;
+    const char *name = jstr(err, "status");
+    int status = TAMNONG__STATUS__INTERNAL;
+    for (size_t i = 0; i < sizeof refusal_status / sizeof refusal_status[0]; i++)
+        if (strcmp(name, refusal_status[i].name) == 0)
+            status = refusal_status[i].status;
+    handler_fail(call, done, status, "%s", jstr(err, "message"));
+    json_decref(r);
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- arena */
+
+struct arena_block {
+    struct arena_block *next;
+    json_t *json; /* released with the block */
+    max_align_t data[];
+};
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+    struct arena_block *b = calloc(1, sizeof *b + (n ? n : 1));
+    if (!b) {
+        a->oom = true;
+        return NULL;
+    }
+    b->next = a->head;
+    a->head = b;
+    return b->data;
+}
+
+void **arena_ptrs(struct arena *a, size_t n)
+{
+    return arena_alloc(a, (n ? n : 1) * sizeof(void *));
+}
+
+json_t *arena_json(struct arena *a, const char *text)
+{
+    if (!arena_alloc(a, 0))
+        return NULL;
+    return a->head->json = json_loads(text, 0, NULL);
+}
+
+void arena_free(struct arena *a)
+{
+    while (a->head) {
+        struct arena_block *b = a->head;
+        a->head = b->next;
+        json_decref(b->json);
+        free(b);
+    }
+}
+
+void handler_answer_arena(struct call *call, ProtobufCClosure done, const ProtobufCMessage *resp,
+                          struct arena *a)
+{
+    if (a->oom)
+        handler_fail(call, done, TAMNONG__STATUS__RESOURCE_EXHAUSTED,
+                     "the server is out of memory");
+    else
+        done(resp, call);
+    arena_free(a);
+}
+
+Tamnong__AgencyRef *agency_ref(struct arena *a, const json_t *x)
+{
+    Tamnong__AgencyRef *r = arena_alloc(a, sizeof *r);
+    if (!r)
+        return NULL;
+    tamnong__agency_ref__init(r);
+    r->code = jstr(x, "code");
+    r->name = jstr(x, "name");
+    return r;
 }

@@ -1,11 +1,14 @@
 /* handler_util: what every database-backed handler does the same way: run
  * one prepared statement for a call, turn a database failure into a status
  * and plain words, and hand the rows to the method's own code. Also the
- * small checks of request fields (dates, codes, UTF-8) every handler needs. */
+ * small checks of request fields (dates, codes, UTF-8) every handler needs,
+ * reading a jsonb answer, and the arena response messages are built in. */
 #ifndef TAMNONG_HANDLER_UTIL_H
 #define TAMNONG_HANDLER_UTIL_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
 #include <protobuf-c/protobuf-c.h>
 
 #include "call.h"
@@ -30,6 +33,9 @@ void handler_query_arg(struct call *call, ProtobufCClosure done, enum sql_stmt s
 void handler_fail(struct call *call, ProtobufCClosure done, int status, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* The caller is the standing agency or an operator. */
+bool handler_caller_is_admin(const struct call *call);
+
 /* Answer PERMISSION_DENIED unless the caller is the standing agency or an
  * operator; true when the caller may go on. */
 bool handler_require_admin(struct call *call, ProtobufCClosure done)
@@ -45,6 +51,64 @@ bool field_date_ok(const char *s) __attribute__((warn_unused_result));
  * hex into hex[65]. 0, or -1 when out of memory. */
 int handler_request_sha256(const ProtobufCMessage *msg, char hex[65])
     __attribute__((warn_unused_result));
+
+/* A statement's one-row jsonb answer, or NULL after answering: a refusal it
+ * returned ({"error": {"status", "message"}}) or an unreadable document. */
+json_t *handler_answer_json(struct call *call, ProtobufCClosure done, const PGresult *res);
+
+/* Members of a JSON object: a string ("" when absent; it points into the
+ * JSON), an integer (0) and a boolean (false). */
+static inline char *jstr(const json_t *obj, const char *key)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+    return (char *)(s ? s : "");
+}
+
+static inline int64_t jint(const json_t *obj, const char *key)
+{
+    return (int64_t)json_integer_value(json_object_get(obj, key));
+}
+
+static inline bool jbool(const json_t *obj, const char *key)
+{
+    return json_is_true(json_object_get(obj, key));
+}
+
+/* Memory for one response's message structs, freed at once after done(). */
+struct arena {
+    struct arena_block *head;
+    bool oom;
+};
+
+/* Zeroed memory that lives until arena_free; NULL (and a->oom) when out of
+ * memory. */
+void *arena_alloc(struct arena *a, size_t n);
+/* An array of n pointers (at least one slot). */
+void **arena_ptrs(struct arena *a, size_t n);
+/* Parse JSON text that lives until arena_free (the strings of messages point
+ * into it); NULL when it is not JSON (a->oom when out of memory). */
+json_t *arena_json(struct arena *a, const char *text);
+void arena_free(struct arena *a);
+
+/* Fill *v / *n from a JSON array with conv(a, element); *v is NULL (and
+ * a->oom set) when out of memory. */
+#define CONVERT_ARRAY(a, arr, v, n, conv)                                                          \
+    do {                                                                                           \
+        const json_t *arr_ = (arr);                                                                \
+        *(n) = json_array_size(arr_);                                                              \
+        *(v) = (void *)arena_ptrs((a), *(n));                                                      \
+        for (size_t i_ = 0; *(v) && i_ < *(n); i_++)                                               \
+            (*(v))[i_] = conv((a), json_array_get(arr_, i_));                                      \
+    } while (0)
+
+/* Answer resp, or RESOURCE_EXHAUSTED when the arena ran out of memory; then
+ * free the arena. */
+void handler_answer_arena(struct call *call, ProtobufCClosure done, const ProtobufCMessage *resp,
+                          struct arena *a);
+
+/* {"code","name"} as an AgencyRef pointing into the JSON; NULL when out of
+ * memory. */
+Tamnong__AgencyRef *agency_ref(struct arena *a, const json_t *x);
 
 /* Decode a text column; "" for NULL. */
 static inline char *pg_text(const PGresult *res, int row, int col)

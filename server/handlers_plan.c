@@ -2,7 +2,8 @@
  * operator only: the file is parsed and validated off the loop, then loaded
  * by one statement), and the read-only PlanTasks, PlanTargets, Periods and
  * Agencies queries. Response strings point into the PGresult or the parsed
- * JSON, both alive until done() returns. */
+ * JSON, both alive until done() returns; the message structs (and that JSON)
+ * live in an arena freed after done(). */
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
@@ -19,11 +20,16 @@
 #define MAX_DATE        10
 #define MAX_ERROR_LINES 5
 
-/* A JSON string member, or "" (the JSON stays alive while we answer). */
-static char *jstr(json_t *obj, const char *key)
+/* Answer resp, or RESOURCE_EXHAUSTED when the arena ran out of memory; then
+ * free the arena (and the JSON it holds). */
+static void answer(struct call *call, ProtobufCClosure done, const ProtobufCMessage *resp,
+                   struct arena *a)
 {
-    const char *s = json_string_value(json_object_get(obj, key));
-    return (char *)(s ? s : "");
+    if (a->oom)
+        handler_fail(call, done, TAMNONG__STATUS__RESOURCE_EXHAUSTED, "out of memory");
+    else
+        done(resp, call);
+    arena_free(a);
 }
 
 /* "" for PostgreSQL's open-ended dates. */
@@ -130,51 +136,42 @@ static void import_parsed(uv_work_t *w, int status)
     import_job_free(j);
 }
 
+static Tamnong__PlanChange *plan_change(struct arena *a, const json_t *x)
+{
+    Tamnong__PlanChange *c = arena_alloc(a, sizeof *c);
+    if (!c)
+        return NULL;
+    tamnong__plan_change__init(c);
+    c->what = jstr(x, "what");
+    c->code = jstr(x, "code");
+    c->change = jstr(x, "change");
+    return c;
+}
+
 static void import_rows(struct call *call, ProtobufCClosure done, const PGresult *res, void *arg)
 {
     struct import_job *j = arg;
     int counts[4];
     memcpy(counts, j->counts, sizeof counts);
     import_job_free(j);
-    json_t *r = json_loads(pg_text(res, 0, 0), 0, NULL);
-    if (!r) {
-        handler_fail(call, done, TAMNONG__STATUS__INTERNAL, "unexpected answer from the database");
+    json_t *r = handler_answer_json(call, done, res);
+    if (!r)
         return;
-    }
+    struct arena a = {0};
     Tamnong__PlanImportResponse resp = TAMNONG__PLAN_IMPORT_RESPONSE__INIT;
     resp.plan = jstr(r, "plan");
-    resp.version = (int32_t)json_integer_value(json_object_get(r, "version"));
-    resp.changed = json_is_true(json_object_get(r, "changed"));
+    resp.version = (int32_t)jint(r, "version");
+    resp.changed = jbool(r, "changed");
     resp.agencies = counts[0];
     resp.tasks = counts[1];
     resp.indicators = counts[2];
     resp.targets = counts[3];
-    json_t *ch = json_object_get(r, "changes");
-    size_t n = json_array_size(ch);
-    Tamnong__PlanChange *changes = calloc(n ? n : 1, sizeof *changes);
-    Tamnong__PlanChange **ptrs = calloc(n ? n : 1, sizeof *ptrs);
-    if (!changes || !ptrs) {
-        free(changes);
-        free(ptrs);
-        json_decref(r);
-        handler_fail(call, done, TAMNONG__STATUS__RESOURCE_EXHAUSTED, "out of memory");
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        json_t *c = json_array_get(ch, i);
-        tamnong__plan_change__init(&changes[i]);
-        changes[i].what = jstr(c, "what");
-        changes[i].code = jstr(c, "code");
-        changes[i].change = jstr(c, "change");
-        ptrs[i] = &changes[i];
-    }
-    resp.n_changes = n;
-    resp.changes = ptrs;
-    log_notice("plan %s imported by %s: version %d%s, %zu change(s)", resp.plan,
-               call_agency(call)->code, resp.version, resp.changed ? "" : " (unchanged)", n);
-    done(&resp.base, call);
-    free(changes);
-    free(ptrs);
+    CONVERT_ARRAY(&a, json_object_get(r, "changes"), &resp.changes, &resp.n_changes, plan_change);
+    if (!a.oom)
+        log_notice("plan %s imported by %s: version %d%s, %zu change(s)", resp.plan,
+                   call_agency(call)->code, resp.version, resp.changed ? "" : " (unchanged)",
+                   resp.n_changes);
+    answer(call, done, &resp.base, &a);
     json_decref(r);
 }
 
@@ -220,43 +217,18 @@ HANDLER(plan_import, PlanImportRequest, PlanImportResponse)
 
 /* ---------------------------------------------------------------- PlanTasks */
 
-/* [{"code","name"}] -> AgencyRef array; the refs point into json. */
-static Tamnong__AgencyRef **agency_refs(json_t *arr, Tamnong__AgencyRef *store, size_t *n)
-{
-    *n = json_array_size(arr);
-    Tamnong__AgencyRef **ptrs = calloc(*n ? *n : 1, sizeof *ptrs);
-    if (!ptrs)
-        return NULL;
-    for (size_t i = 0; i < *n; i++) {
-        json_t *a = json_array_get(arr, i);
-        tamnong__agency_ref__init(&store[i]);
-        store[i].code = jstr(a, "code");
-        store[i].name = jstr(a, "name");
-        ptrs[i] = &store[i];
-    }
-    return ptrs;
-}
-
 static void tasks_rows(struct call *call, ProtobufCClosure done, const PGresult *res, void *arg)
 {
     int rows = PQntuples(res);
+    struct arena a = {0};
     Tamnong__PlanTasksResponse resp = TAMNONG__PLAN_TASKS_RESPONSE__INIT;
-    Tamnong__TaskInfo *tasks = calloc(rows ? (size_t)rows : 1, sizeof *tasks);
-    Tamnong__TaskInfo **ptrs = calloc(rows ? (size_t)rows : 1, sizeof *ptrs);
-    json_t **owned = calloc(2 * (size_t)rows + 1, sizeof *owned);
-    Tamnong__AgencyRef *refs = NULL;
-    size_t nrefs = 0, used = 0;
-    bool ok = tasks && ptrs && owned;
-    for (int i = 0; ok && i < rows; i++) {
-        owned[2 * i] = json_loads(pg_text(res, i, 9), 0, NULL);
-        owned[2 * i + 1] = json_loads(pg_text(res, i, 10), 0, NULL);
-        nrefs += json_array_size(owned[2 * i]) + json_array_size(owned[2 * i + 1]);
-    }
-    if (ok)
-        ok = (refs = calloc(nrefs ? nrefs : 1, sizeof *refs)) != NULL;
+    resp.n_tasks = (size_t)rows;
+    resp.tasks = (Tamnong__TaskInfo **)arena_ptrs(&a, resp.n_tasks);
     resp.at = rows ? pg_text(res, 0, 0) : (char *)"";
-    for (int i = 0; ok && i < rows; i++) {
-        Tamnong__TaskInfo *t = &tasks[i];
+    for (int i = 0; !a.oom && i < rows; i++) {
+        Tamnong__TaskInfo *t = resp.tasks[i] = arena_alloc(&a, sizeof *t);
+        if (!t)
+            break;
         tamnong__task_info__init(t);
         resp.plan_version = atoi(pg_text(res, i, 1));
         t->code = pg_text(res, i, 2);
@@ -267,30 +239,11 @@ static void tasks_rows(struct call *call, ProtobufCClosure done, const PGresult 
         t->deadline_value = pg_text(res, i, 7);
         t->expected_output = pg_text(res, i, 8);
         t->role = pg_text(res, i, 11);
-        t->lead = agency_refs(owned[2 * i], refs + used, &t->n_lead);
-        used += t->n_lead;
-        t->coordinating = agency_refs(owned[2 * i + 1], refs + used, &t->n_coordinating);
-        used += t->n_coordinating;
-        ok = t->lead && t->coordinating;
-        ptrs[i] = t;
+        CONVERT_ARRAY(&a, arena_json(&a, pg_text(res, i, 9)), &t->lead, &t->n_lead, agency_ref);
+        CONVERT_ARRAY(&a, arena_json(&a, pg_text(res, i, 10)), &t->coordinating, &t->n_coordinating,
+                      agency_ref);
     }
-    if (ok) {
-        resp.n_tasks = (size_t)rows;
-        resp.tasks = ptrs;
-        done(&resp.base, call);
-    } else {
-        handler_fail(call, done, TAMNONG__STATUS__RESOURCE_EXHAUSTED, "out of memory");
-    }
-    for (int i = 0; tasks && i < rows; i++) {
-        free(tasks[i].lead);
-        free(tasks[i].coordinating);
-    }
-    for (int i = 0; owned && i < 2 * rows; i++)
-        json_decref(owned[i]);
-    free(owned);
-    free(refs);
-    free(tasks);
-    free(ptrs);
+    answer(call, done, &resp.base, &a);
 }
 
 HANDLER(plan_tasks, PlanTasksRequest, PlanTasksResponse)
@@ -319,16 +272,38 @@ HANDLER(plan_tasks, PlanTasksRequest, PlanTasksResponse)
 
 /* ---------------------------------------------------------------- PlanTargets */
 
+static char *string(struct arena *a, const json_t *x)
+{
+    return (char *)json_string_value(x);
+}
+
+static Tamnong__TargetInfo *target_info(struct arena *a, const json_t *x)
+{
+    Tamnong__TargetInfo *t = arena_alloc(a, sizeof *t);
+    if (!t)
+        return NULL;
+    tamnong__target_info__init(t);
+    t->year = (int32_t)jint(x, "year");
+    t->comparator = jstr(x, "comparator");
+    t->value = jstr(x, "value");
+    t->low = jstr(x, "low");
+    t->high = jstr(x, "high");
+    t->strive = jbool(x, "strive");
+    t->wording = jstr(x, "wording");
+    return t;
+}
+
 static void targets_rows(struct call *call, ProtobufCClosure done, const PGresult *res, void *arg)
 {
     int rows = PQntuples(res);
+    struct arena a = {0};
     Tamnong__PlanTargetsResponse resp = TAMNONG__PLAN_TARGETS_RESPONSE__INIT;
-    Tamnong__IndicatorInfo *inds = calloc(rows ? (size_t)rows : 1, sizeof *inds);
-    Tamnong__IndicatorInfo **ptrs = calloc(rows ? (size_t)rows : 1, sizeof *ptrs);
-    json_t **owned = calloc(2 * (size_t)rows + 1, sizeof *owned);
-    bool ok = inds && ptrs && owned;
-    for (int i = 0; ok && i < rows; i++) {
-        Tamnong__IndicatorInfo *x = &inds[i];
+    resp.n_indicators = (size_t)rows;
+    resp.indicators = (Tamnong__IndicatorInfo **)arena_ptrs(&a, resp.n_indicators);
+    for (int i = 0; !a.oom && i < rows; i++) {
+        Tamnong__IndicatorInfo *x = resp.indicators[i] = arena_alloc(&a, sizeof *x);
+        if (!x)
+            break;
         tamnong__indicator_info__init(x);
         resp.plan_version = atoi(pg_text(res, i, 0));
         x->key = pg_text(res, i, 1);
@@ -338,52 +313,12 @@ static void targets_rows(struct call *call, ProtobufCClosure done, const PGresul
         x->baseline_year = atoi(pg_text(res, i, 5));
         x->baseline = pg_text(res, i, 6);
         x->task = pg_text(res, i, 7);
-        json_t *rep = owned[2 * i] = json_loads(pg_text(res, i, 8), 0, NULL);
-        json_t *tgs = owned[2 * i + 1] = json_loads(pg_text(res, i, 9), 0, NULL);
-        x->n_reporters = json_array_size(rep);
-        x->reporters = calloc(x->n_reporters + 1, sizeof *x->reporters);
-        x->n_targets = json_array_size(tgs);
-        x->targets = calloc(x->n_targets + 1, sizeof *x->targets);
-        Tamnong__TargetInfo *tv = calloc(x->n_targets + 1, sizeof *tv);
-        if (!x->reporters || !x->targets || !tv) {
-            free(tv);
-            ok = false;
-            break;
-        }
-        for (size_t k = 0; k < x->n_reporters; k++)
-            x->reporters[k] = (char *)json_string_value(json_array_get(rep, k));
-        for (size_t k = 0; k < x->n_targets; k++) {
-            json_t *t = json_array_get(tgs, k);
-            tamnong__target_info__init(&tv[k]);
-            tv[k].year = (int32_t)json_integer_value(json_object_get(t, "year"));
-            tv[k].comparator = jstr(t, "comparator");
-            tv[k].value = jstr(t, "value");
-            tv[k].low = jstr(t, "low");
-            tv[k].high = jstr(t, "high");
-            tv[k].strive = json_is_true(json_object_get(t, "strive"));
-            tv[k].wording = jstr(t, "wording");
-            x->targets[k] = &tv[k];
-        }
-        ptrs[i] = x;
+        CONVERT_ARRAY(&a, arena_json(&a, pg_text(res, i, 8)), &x->reporters, &x->n_reporters,
+                      string);
+        CONVERT_ARRAY(&a, arena_json(&a, pg_text(res, i, 9)), &x->targets, &x->n_targets,
+                      target_info);
     }
-    if (ok) {
-        resp.n_indicators = (size_t)rows;
-        resp.indicators = ptrs;
-        done(&resp.base, call);
-    } else {
-        handler_fail(call, done, TAMNONG__STATUS__RESOURCE_EXHAUSTED, "out of memory");
-    }
-    for (int i = 0; inds && i < rows; i++) {
-        free(inds[i].reporters);
-        if (inds[i].targets)
-            free(inds[i].targets[0]);
-        free(inds[i].targets);
-    }
-    for (int i = 0; owned && i < 2 * rows; i++)
-        json_decref(owned[i]);
-    free(owned);
-    free(inds);
-    free(ptrs);
+    answer(call, done, &resp.base, &a);
 }
 
 HANDLER(plan_targets, PlanTargetsRequest, PlanTargetsResponse)
@@ -397,17 +332,14 @@ HANDLER(plan_targets, PlanTargetsRequest, PlanTargetsResponse)
 static void periods_rows(struct call *call, ProtobufCClosure done, const PGresult *res, void *arg)
 {
     int rows = PQntuples(res);
+    struct arena a = {0};
     Tamnong__PeriodsResponse resp = TAMNONG__PERIODS_RESPONSE__INIT;
-    Tamnong__PeriodInfo *ps = calloc(rows ? (size_t)rows : 1, sizeof *ps);
-    Tamnong__PeriodInfo **ptrs = calloc(rows ? (size_t)rows : 1, sizeof *ptrs);
-    if (!ps || !ptrs) {
-        free(ps);
-        free(ptrs);
-        handler_fail(call, done, TAMNONG__STATUS__RESOURCE_EXHAUSTED, "out of memory");
-        return;
-    }
-    for (int i = 0; i < rows; i++) {
-        Tamnong__PeriodInfo *p = &ps[i];
+    resp.n_periods = (size_t)rows;
+    resp.periods = (Tamnong__PeriodInfo **)arena_ptrs(&a, resp.n_periods);
+    for (int i = 0; !a.oom && i < rows; i++) {
+        Tamnong__PeriodInfo *p = resp.periods[i] = arena_alloc(&a, sizeof *p);
+        if (!p)
+            break;
         tamnong__period_info__init(p);
         p->code = pg_text(res, i, 0);
         p->regime = pg_text(res, i, 1);
@@ -418,13 +350,8 @@ static void periods_rows(struct call *call, ProtobufCClosure done, const PGresul
         p->deadline = pg_text(res, i, 6);
         p->deadline_at_ms = strtoll(pg_text(res, i, 7), NULL, 10);
         p->time_zone = pg_text(res, i, 8);
-        ptrs[i] = p;
     }
-    resp.n_periods = (size_t)rows;
-    resp.periods = ptrs;
-    done(&resp.base, call);
-    free(ps);
-    free(ptrs);
+    answer(call, done, &resp.base, &a);
 }
 
 HANDLER(periods, PeriodsRequest, PeriodsResponse)
@@ -445,62 +372,43 @@ HANDLER(periods, PeriodsRequest, PeriodsResponse)
 
 /* ---------------------------------------------------------------- Agencies */
 
+static Tamnong__Successor *successor(struct arena *a, const json_t *x)
+{
+    Tamnong__Successor *s = arena_alloc(a, sizeof *s);
+    if (!s)
+        return NULL;
+    tamnong__successor__init(s);
+    s->code = jstr(x, "code");
+    s->name = jstr(x, "name");
+    s->effective = jstr(x, "effective");
+    s->kind = jstr(x, "kind");
+    return s;
+}
+
 static void agencies_rows(struct call *call, ProtobufCClosure done, const PGresult *res, void *arg)
 {
     int rows = PQntuples(res);
+    struct arena a = {0};
     Tamnong__AgenciesResponse resp = TAMNONG__AGENCIES_RESPONSE__INIT;
-    Tamnong__AgencyInfo *as = calloc(rows ? (size_t)rows : 1, sizeof *as);
-    Tamnong__AgencyInfo **ptrs = calloc(rows ? (size_t)rows : 1, sizeof *ptrs);
-    json_t **owned = calloc((size_t)rows + 1, sizeof *owned);
-    bool ok = as && ptrs && owned;
+    resp.n_agencies = (size_t)rows;
+    resp.agencies = (Tamnong__AgencyInfo **)arena_ptrs(&a, resp.n_agencies);
     resp.at = rows ? pg_text(res, 0, 0) : (char *)"";
-    for (int i = 0; ok && i < rows; i++) {
-        Tamnong__AgencyInfo *a = &as[i];
-        tamnong__agency_info__init(a);
-        a->code = pg_text(res, i, 1);
-        a->name = pg_text(res, i, 2);
-        a->kind = pg_text(res, i, 3);
-        a->short_name = pg_text(res, i, 4);
-        a->parent = pg_text(res, i, 5);
-        a->valid_from = pg_date(res, i, 6);
-        a->valid_to = pg_date(res, i, 7);
-        json_t *succ = owned[i] = json_loads(pg_text(res, i, 8), 0, NULL);
-        a->n_successors = json_array_size(succ);
-        a->successors = calloc(a->n_successors + 1, sizeof *a->successors);
-        Tamnong__Successor *sv = calloc(a->n_successors + 1, sizeof *sv);
-        if (!a->successors || !sv) {
-            free(sv);
-            ok = false;
+    for (int i = 0; !a.oom && i < rows; i++) {
+        Tamnong__AgencyInfo *x = resp.agencies[i] = arena_alloc(&a, sizeof *x);
+        if (!x)
             break;
-        }
-        for (size_t k = 0; k < a->n_successors; k++) {
-            json_t *s = json_array_get(succ, k);
-            tamnong__successor__init(&sv[k]);
-            sv[k].code = jstr(s, "code");
-            sv[k].name = jstr(s, "name");
-            sv[k].effective = jstr(s, "effective");
-            sv[k].kind = jstr(s, "kind");
-            a->successors[k] = &sv[k];
-        }
-        ptrs[i] = a;
+        tamnong__agency_info__init(x);
+        x->code = pg_text(res, i, 1);
+        x->name = pg_text(res, i, 2);
+        x->kind = pg_text(res, i, 3);
+        x->short_name = pg_text(res, i, 4);
+        x->parent = pg_text(res, i, 5);
+        x->valid_from = pg_date(res, i, 6);
+        x->valid_to = pg_date(res, i, 7);
+        CONVERT_ARRAY(&a, arena_json(&a, pg_text(res, i, 8)), &x->successors, &x->n_successors,
+                      successor);
     }
-    if (ok) {
-        resp.n_agencies = (size_t)rows;
-        resp.agencies = ptrs;
-        done(&resp.base, call);
-    } else {
-        handler_fail(call, done, TAMNONG__STATUS__RESOURCE_EXHAUSTED, "out of memory");
-    }
-    for (int i = 0; as && i < rows; i++) {
-        if (as[i].successors)
-            free(as[i].successors[0]);
-        free(as[i].successors);
-    }
-    for (int i = 0; owned && i < rows; i++)
-        json_decref(owned[i]);
-    free(owned);
-    free(as);
-    free(ptrs);
+    answer(call, done, &resp.base, &a);
 }
 
 HANDLER(agencies, AgenciesRequest, AgenciesResponse)

@@ -16,74 +16,12 @@
 #include "handlers.h"
 #include "log.h"
 #include "report_rules.h"
+#include "tls_util.h"
 
 /* Unfinished uploads one agency may hold, in bytes. */
 #define MAX_PENDING_UPLOAD (100L * 1024 * 1024)
 
-/* ---------------------------------------------------------------- arena */
-
-struct arena_block {
-    struct arena_block *next;
-    max_align_t data[];
-};
-
-struct arena {
-    struct arena_block *head;
-    bool oom;
-};
-
-/* Zeroed memory that lives until arena_free; NULL (and a->oom) when out of
- * memory. */
-static void *arena_alloc(struct arena *a, size_t n)
-{
-    struct arena_block *b = calloc(1, sizeof *b + (n ? n : 1));
-    if (!b) {
-        a->oom = true;
-        return NULL;
-    }
-    b->next = a->head;
-    a->head = b;
-    return b->data;
-}
-
-static void arena_free(struct arena *a)
-{
-    while (a->head) {
-        struct arena_block *b = a->head;
-        a->head = b->next;
-        free(b);
-    }
-}
-
-/* An array of n pointers (at least one slot). */
-static void **arena_ptrs(struct arena *a, size_t n)
-{
-    return arena_alloc(a, (n ? n : 1) * sizeof(void *));
-}
-
 /* ---------------------------------------------------------------- helpers */
-
-static char *jstr(const json_t *obj, const char *key)
-{
-    const char *s = json_string_value(json_object_get(obj, key));
-    return (char *)(s ? s : "");
-}
-
-static int64_t jint(const json_t *obj, const char *key)
-{
-    return (int64_t)json_integer_value(json_object_get(obj, key));
-}
-
-static bool jbool(const json_t *obj, const char *key)
-{
-    return json_is_true(json_object_get(obj, key));
-}
-
-static bool caller_is_admin(const struct call *call)
-{
-    const struct agency_identity *who = call_agency(call);
-    return who && (who->standing || who->operator_cert);
-}
 
 static void caller_id(const struct call *call, char out[24])
 {
@@ -94,15 +32,9 @@ static void caller_id(const struct call *call, char out[24])
 /* 16 bytes -> 8-4-4-4-12 hex. */
 static void uuid_text(const ProtobufCBinaryData *u, char out[37])
 {
-    static const char digits[] = "0123456789abcdef";
-    size_t o = 0;
-    for (size_t i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            out[o++] = '-';
-        out[o++] = digits[u->data[i] >> 4];
-        out[o++] = digits[u->data[i] & 15];
-    }
-    out[o] = '\0';
+    char h[33];
+    tls_hex(u->data, 16, h);
+    snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16, h + 20);
 }
 
 /* Answer INVALID_ARGUMENT with the first problem when there are any. */
@@ -124,75 +56,38 @@ static bool refuse_problems(struct call *call, ProtobufCClosure done, struct rr_
     return true;
 }
 
-static const struct {
-    const char *name;
-    int status;
-} refusal_status[] = {
-    {"INVALID_ARGUMENT", TAMNONG__STATUS__INVALID_ARGUMENT},
-    {"NOT_FOUND", TAMNONG__STATUS__NOT_FOUND},
-    {"ALREADY_EXISTS", TAMNONG__STATUS__ALREADY_EXISTS},
-    {"PERMISSION_DENIED", TAMNONG__STATUS__PERMISSION_DENIED},
-    {"RESOURCE_EXHAUSTED", TAMNONG__STATUS__RESOURCE_EXHAUSTED},
-    {"FAILED_PRECONDITION", TAMNONG__STATUS__FAILED_PRECONDITION},
-    {"DATA_LOSS", TAMNONG__STATUS__DATA_LOSS},
-};
-
-/* The function's answer, or NULL after answering: a refusal it returned
- * ({"error": {"status", "message"}}) or an unreadable document. */
-static json_t *answer_json(struct call *call, ProtobufCClosure done, const PGresult *res)
-{
-    json_t *r = PQntuples(res) == 1 ? json_loads(pg_text(res, 0, 0), 0, NULL) : NULL;
-    if (!json_is_object(r)) {
-        json_decref(r);
-        handler_fail(call, done, TAMNONG__STATUS__INTERNAL, "unexpected answer from the database");
-        return NULL;
-    }
-    json_t *err = json_object_get(r, "error");
-    if (!err)
-        return r;
-    const char *name = jstr(err, "status");
-    int status = TAMNONG__STATUS__INTERNAL;
-    for (size_t i = 0; i < sizeof refusal_status / sizeof refusal_status[0]; i++)
-        if (strcmp(name, refusal_status[i].name) == 0)
-            status = refusal_status[i].status;
-    handler_fail(call, done, status, "%s", jstr(err, "message"));
-    json_decref(r);
-    return NULL;
-}
-
 static void fail_oom(struct call *call, ProtobufCClosure done)
 {
     handler_fail(call, done, TAMNONG__STATUS__RESOURCE_EXHAUSTED, "the server is out of memory");
 }
 
-/* ---------------------------------------------------------------- JSON -> messages */
-
-static Tamnong__AgencyRef **agency_refs(struct arena *a, const json_t *arr, size_t *n)
+/* Run stmt(caller, request uuid, request SHA-256, doc) for a request that
+ * takes effect exactly once; takes doc (NULL when it could not be made). */
+static void query_once(struct call *call, ProtobufCClosure done, const ProtobufCMessage *in,
+                       const ProtobufCBinaryData *request_uuid, json_t *doc, enum sql_stmt stmt,
+                       handler_rows_fn on_rows)
 {
-    *n = json_array_size(arr);
-    Tamnong__AgencyRef **v = (Tamnong__AgencyRef **)arena_ptrs(a, *n);
-    for (size_t i = 0; v && i < *n; i++) {
-        json_t *x = json_array_get(arr, i);
-        Tamnong__AgencyRef *r = arena_alloc(a, sizeof *r);
-        if (!r)
-            return NULL;
-        tamnong__agency_ref__init(r);
-        r->code = jstr(x, "code");
-        r->name = jstr(x, "name");
-        v[i] = r;
+    char sha[65], uuid[37], aid[24];
+    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    if (!text || handler_request_sha256(in, sha) != 0) {
+        free(text);
+        fail_oom(call, done);
+        return;
     }
-    return v;
+    uuid_text(request_uuid, uuid);
+    caller_id(call, aid);
+    const char *params[] = {aid, uuid, sha, text};
+    handler_query(call, done, stmt, 4, params, on_rows, NULL);
+    free(text);
 }
 
-static char **strings(struct arena *a, const json_t *arr, size_t *n)
+/* ---------------------------------------------------------------- JSON -> messages */
+
+static char *string(struct arena *a, const json_t *x)
 {
-    *n = json_array_size(arr);
-    char **v = (char **)arena_ptrs(a, *n);
-    for (size_t i = 0; v && i < *n; i++) {
-        const char *s = json_string_value(json_array_get(arr, i));
-        v[i] = (char *)(s ? s : "");
-    }
-    return v;
+    const char *s = json_string_value(x);
+    return (char *)(s ? s : "");
 }
 
 static Tamnong__TaskStatus *task_status(struct arena *a, const json_t *x)
@@ -205,7 +100,7 @@ static Tamnong__TaskStatus *task_status(struct arena *a, const json_t *x)
     t->status = jstr(x, "status");
     t->progress = (int32_t)jint(x, "progress");
     t->note = jstr(x, "note");
-    t->evidence = strings(a, json_object_get(x, "evidence"), &t->n_evidence);
+    CONVERT_ARRAY(a, json_object_get(x, "evidence"), &t->evidence, &t->n_evidence, string);
     t->version = jint(x, "version");
     t->updated_at_ms = jint(x, "updated_at_ms");
     t->updated_by = jstr(x, "updated_by");
@@ -233,15 +128,10 @@ static Tamnong__SubmissionState *submission_state(struct arena *a, const json_t 
 static Tamnong__SubmissionSummary *submission_summary(struct arena *a, const json_t *x)
 {
     Tamnong__SubmissionSummary *s = arena_alloc(a, sizeof *s);
-    Tamnong__AgencyRef *ag = arena_alloc(a, sizeof *ag);
-    if (!s || !ag)
+    if (!s)
         return NULL;
     tamnong__submission_summary__init(s);
-    tamnong__agency_ref__init(ag);
-    json_t *j = json_object_get(x, "agency");
-    ag->code = jstr(j, "code");
-    ag->name = jstr(j, "name");
-    s->agency = ag;
+    s->agency = agency_ref(a, json_object_get(x, "agency"));
     s->state = submission_state(a, x);
     return s;
 }
@@ -276,8 +166,9 @@ static Tamnong__Assignment *assignment(struct arena *a, const json_t *x)
     t->section = jstr(x, "section");
     t->title = jstr(x, "title");
     t->text = jstr(x, "text");
-    t->lead = agency_refs(a, json_object_get(x, "lead"), &t->n_lead);
-    t->coordinating = agency_refs(a, json_object_get(x, "coordinating"), &t->n_coordinating);
+    CONVERT_ARRAY(a, json_object_get(x, "lead"), &t->lead, &t->n_lead, agency_ref);
+    CONVERT_ARRAY(a, json_object_get(x, "coordinating"), &t->coordinating, &t->n_coordinating,
+                  agency_ref);
     t->deadline_kind = jstr(x, "deadline_kind");
     t->deadline_value = jstr(x, "deadline_value");
     t->expected_output = jstr(x, "expected_output");
@@ -343,21 +234,11 @@ static Tamnong__ReportTask *report_task(struct arena *a, const json_t *x)
     return t;
 }
 
-/* Fill *v / *n from a JSON array with conv; false when out of memory. */
-#define CONVERT_ARRAY(a, arr, v, n, conv)                                                          \
-    do {                                                                                           \
-        const json_t *arr_ = (arr);                                                                \
-        *(n) = json_array_size(arr_);                                                              \
-        *(v) = (void *)arena_ptrs((a), *(n));                                                      \
-        for (size_t i_ = 0; *(v) && i_ < *(n); i_++)                                               \
-            (*(v))[i_] = conv((a), json_array_get(arr_, i_));                                      \
-    } while (0)
-
 /* ---------------------------------------------------------------- Pull */
 
 static void pull_rows(struct call *call, ProtobufCClosure done, const PGresult *res, void *arg)
 {
-    json_t *r = answer_json(call, done, res);
+    json_t *r = handler_answer_json(call, done, res);
     if (!r)
         return;
     struct arena a = {0};
@@ -375,11 +256,7 @@ static void pull_rows(struct call *call, ProtobufCClosure done, const PGresult *
                   &resp.n_task_statuses, task_status);
     CONVERT_ARRAY(&a, json_object_get(r, "submissions"), &resp.submissions, &resp.n_submissions,
                   submission_state);
-    if (a.oom)
-        fail_oom(call, done);
-    else
-        done(&resp.base, call);
-    arena_free(&a);
+    handler_answer_arena(call, done, &resp.base, &a);
     json_decref(r);
 }
 
@@ -408,7 +285,7 @@ HANDLER(pull, PullRequest, PullResponse)
 static void task_update_rows(struct call *call, ProtobufCClosure done, const PGresult *res,
                              void *arg)
 {
-    json_t *r = answer_json(call, done, res);
+    json_t *r = handler_answer_json(call, done, res);
     if (!r)
         return;
     Tamnong__TaskUpdateReceipt resp = TAMNONG__TASK_UPDATE_RECEIPT__INIT;
@@ -429,25 +306,13 @@ HANDLER(task_update, TaskUpdateRequest, TaskUpdateReceipt)
     rr_check_task_update(in, &p);
     if (refuse_problems(call, done, &p))
         return;
-    char sha[65], uuid[37], aid[24];
     json_t *ev = json_array();
     for (size_t i = 0; ev && i < in->n_evidence; i++)
         json_array_append_new(ev, json_string(in->evidence[i]));
     json_t *doc = json_pack("{s:s, s:s, s:i, s:s, s:o, s:I}", "task_code", in->task_code, "status",
                             in->status, "progress", (int)in->progress, "note", in->note, "evidence",
                             ev, "base_version", (json_int_t)in->base_version);
-    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-    json_decref(doc);
-    if (!text || handler_request_sha256(&in->base, sha) != 0) {
-        free(text);
-        fail_oom(call, done);
-        return;
-    }
-    uuid_text(&in->request_uuid, uuid);
-    caller_id(call, aid);
-    const char *params[] = {aid, uuid, sha, text};
-    handler_query(call, done, SQL_TASK_UPDATE, 4, params, task_update_rows, NULL);
-    free(text);
+    query_once(call, done, &in->base, &in->request_uuid, doc, SQL_TASK_UPDATE, task_update_rows);
 }
 
 /* ---------------------------------------------------------------- attachments */
@@ -470,7 +335,7 @@ static bool check_file(struct call *call, ProtobufCClosure done, const char *sha
 static void attachment_status_rows(struct call *call, ProtobufCClosure done, const PGresult *res,
                                    void *arg)
 {
-    json_t *r = answer_json(call, done, res);
+    json_t *r = handler_answer_json(call, done, res);
     if (!r)
         return;
     Tamnong__AttachmentStatusResponse resp = TAMNONG__ATTACHMENT_STATUS_RESPONSE__INIT;
@@ -497,7 +362,7 @@ HANDLER(attachment_status, AttachmentStatusRequest, AttachmentStatusResponse)
 static void attachment_chunk_rows(struct call *call, ProtobufCClosure done, const PGresult *res,
                                   void *arg)
 {
-    json_t *r = answer_json(call, done, res);
+    json_t *r = handler_answer_json(call, done, res);
     if (!r)
         return;
     Tamnong__AttachmentChunkResponse resp = TAMNONG__ATTACHMENT_CHUNK_RESPONSE__INIT;
@@ -531,14 +396,9 @@ HANDLER(attachment_chunk, AttachmentChunkRequest, AttachmentChunkResponse)
         fail_oom(call, done);
         return;
     }
-    static const char digits[] = "0123456789abcdef";
     hex[0] = '\\';
     hex[1] = 'x';
-    for (size_t i = 0; i < in->data.len; i++) {
-        hex[2 + 2 * i] = digits[in->data.data[i] >> 4];
-        hex[3 + 2 * i] = digits[in->data.data[i] & 15];
-    }
-    hex[2 + 2 * in->data.len] = '\0';
+    tls_hex(in->data.data, in->data.len, hex + 2);
     char aid[24], size[24], off[24], max_size[24], max_pending[24];
     caller_id(call, aid);
     snprintf(size, sizeof size, "%lld", (long long)in->size);
@@ -590,7 +450,7 @@ static json_t *submit_doc(const Tamnong__SubmitRequest *in)
 
 static void submit_rows(struct call *call, ProtobufCClosure done, const PGresult *res, void *arg)
 {
-    json_t *r = answer_json(call, done, res);
+    json_t *r = handler_answer_json(call, done, res);
     if (!r)
         return;
     Tamnong__SubmitReceipt resp = TAMNONG__SUBMIT_RECEIPT__INIT;
@@ -617,27 +477,14 @@ HANDLER(submit, SubmitRequest, SubmitReceipt)
     rr_check_submit(in, &p);
     if (refuse_problems(call, done, &p))
         return;
-    char sha[65], uuid[37], aid[24];
-    json_t *doc = submit_doc(in);
-    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-    json_decref(doc);
-    if (!text || handler_request_sha256(&in->base, sha) != 0) {
-        free(text);
-        fail_oom(call, done);
-        return;
-    }
-    uuid_text(&in->request_uuid, uuid);
-    caller_id(call, aid);
-    const char *params[] = {aid, uuid, sha, text};
-    handler_query(call, done, SQL_SUBMIT, 4, params, submit_rows, NULL);
-    free(text);
+    query_once(call, done, &in->base, &in->request_uuid, submit_doc(in), SQL_SUBMIT, submit_rows);
 }
 
 /* ---------------------------------------------------------------- Review */
 
 static void review_rows(struct call *call, ProtobufCClosure done, const PGresult *res, void *arg)
 {
-    json_t *r = answer_json(call, done, res);
+    json_t *r = handler_answer_json(call, done, res);
     if (!r)
         return;
     Tamnong__ReviewReceipt resp = TAMNONG__REVIEW_RECEIPT__INIT;
@@ -677,18 +524,14 @@ HANDLER(review, ReviewRequest, ReviewReceipt)
 static void submissions_rows(struct call *call, ProtobufCClosure done, const PGresult *res,
                              void *arg)
 {
-    json_t *r = answer_json(call, done, res);
+    json_t *r = handler_answer_json(call, done, res);
     if (!r)
         return;
     struct arena a = {0};
     Tamnong__SubmissionsResponse resp = TAMNONG__SUBMISSIONS_RESPONSE__INIT;
     CONVERT_ARRAY(&a, json_object_get(r, "submissions"), &resp.submissions, &resp.n_submissions,
                   submission_summary);
-    if (a.oom)
-        fail_oom(call, done);
-    else
-        done(&resp.base, call);
-    arena_free(&a);
+    handler_answer_arena(call, done, &resp.base, &a);
     json_decref(r);
 }
 
@@ -710,7 +553,7 @@ HANDLER(submissions, SubmissionsRequest, SubmissionsResponse)
     }
     char aid[24];
     caller_id(call, aid);
-    const char *params[] = {aid, caller_is_admin(call) ? "true" : "false", in->period_code,
+    const char *params[] = {aid, handler_caller_is_admin(call) ? "true" : "false", in->period_code,
                             in->state, in->agency_code};
     handler_query(call, done, SQL_SUBMISSIONS, 5, params, submissions_rows, NULL);
 }
@@ -720,7 +563,7 @@ HANDLER(submissions, SubmissionsRequest, SubmissionsResponse)
 static void submission_get_rows(struct call *call, ProtobufCClosure done, const PGresult *res,
                                 void *arg)
 {
-    json_t *r = answer_json(call, done, res);
+    json_t *r = handler_answer_json(call, done, res);
     if (!r)
         return;
     struct arena a = {0};
@@ -734,11 +577,7 @@ static void submission_get_rows(struct call *call, ProtobufCClosure done, const 
     CONVERT_ARRAY(&a, json_object_get(r, "attachments"), &resp.attachments, &resp.n_attachments,
                   attachment_ref);
     CONVERT_ARRAY(&a, json_object_get(r, "tasks"), &resp.tasks, &resp.n_tasks, report_task);
-    if (a.oom)
-        fail_oom(call, done);
-    else
-        done(&resp.base, call);
-    arena_free(&a);
+    handler_answer_arena(call, done, &resp.base, &a);
     json_decref(r);
 }
 
@@ -754,6 +593,6 @@ HANDLER(submission_get, SubmissionGetRequest, SubmissionGetResponse)
     char aid[24], sid[24];
     caller_id(call, aid);
     snprintf(sid, sizeof sid, "%lld", (long long)in->submission_id);
-    const char *params[] = {aid, caller_is_admin(call) ? "true" : "false", sid};
+    const char *params[] = {aid, handler_caller_is_admin(call) ? "true" : "false", sid};
     handler_query(call, done, SQL_SUBMISSION_GET, 3, params, submission_get_rows, NULL);
 }
