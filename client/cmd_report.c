@@ -305,7 +305,8 @@ static int set_main(struct cli *cli, int argc, char **argv)
         return rc;
     char rule[64];
     int known = indicator_info(s, key, rule, sizeof rule);
-    if (known == 0 && count_rows(s, "SELECT count(*) FROM indicators") > 0) {
+    if (known == 0 && (count_rows(s, "SELECT count(*) FROM indicators") > 0 ||
+                       store_meta_int(s, "last_pull_ms", 0) > 0)) {
         out_error(_("%s is not an indicator this agency reports. 'tamnong report show' lists "
                     "them."),
                   key);

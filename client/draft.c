@@ -385,7 +385,9 @@ int draft_validate(struct store *s, const char *period, struct rr_problems *p, b
     size_t n;
     *checked_plan = false;
     if (draft_load_indicators(s, &inds, &n) == 0) {
-        if (n > 0) {
+        /* After a pull, no indicators means the agency reports none (only
+         * tasks): that is a check too, not a plan that was never pulled. */
+        if (n > 0 || store_meta_int(s, "last_pull_ms", 0) > 0) {
             rr_check_submit_against(r, inds, n, p);
             *checked_plan = true;
         }

@@ -53,7 +53,20 @@ void call_fail(struct call *call, int status, const char *fmt, ...)
     }
 }
 
+/* Set once at start-up (test_clock), before the loop runs; read after. */
+static int64_t clock_offset_ms;
+
+void server_clock_set_offset(int64_t offset_ms)
+{
+    clock_offset_ms = offset_ms;
+}
+
 int64_t server_now_ms(void)
+{
+    return server_real_now_ms() + clock_offset_ms;
+}
+
+int64_t server_real_now_ms(void)
 {
     /* The coarse clock (a few ms resolution) is a plain memory read: it is
      * stamped on every response, and milliseconds for a person's eyes or a

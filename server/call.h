@@ -34,8 +34,13 @@ uint64_t call_deadline(const struct call *call);
 /* Set the status and plain-words message for the next done(NULL, call). */
 void call_fail(struct call *call, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Server clock in Unix ms (the one place the server reads the time of day). */
+/* Server clock in Unix ms (the one place the server reads the time of day):
+ * the real clock plus the test_clock offset (0 unless test_clock is set). */
 int64_t server_now_ms(void);
+/* The real clock in Unix ms, whatever test_clock says. */
+int64_t server_real_now_ms(void);
+/* test_clock: from now on server_now_ms() runs offset_ms off the real clock. */
+void server_clock_set_offset(int64_t offset_ms);
 
 /* The service with every handler bound (handlers_*.c); a missing handler is
  * a compile error through TAMNONG__TAMNONG__INIT. */

@@ -31,8 +31,8 @@
 
 #define DB_BACKOFF_BASE_MS 100
 /* Server-side statement_timeout set at connect (an operator's `options` in
- * the conninfo replaces it). The client-side watchdog adds the connect
- * timeout on top, for a server that stopped answering at all. */
+ * the conninfo come after it, so they win). The client-side watchdog adds
+ * the connect timeout on top, for a server that stopped answering at all. */
 #define DB_STATEMENT_TIMEOUT_MS 30000
 #define DB_MAX_QUEUE            100000
 #define DB_ERRMSG_MAX           256
@@ -98,7 +98,7 @@ struct db_conn {
 struct db_pool {
     uv_loop_t *loop;
     char *conninfo;
-    char options[64];
+    char *options; /* ours, then the caller's, then the operator's conninfo `options` */
     int size;
     long connect_timeout_ms;
     long reconnect_max_ms;
@@ -232,6 +232,7 @@ static void pool_free(struct db_pool *p)
 {
     free(p->conns);
     free(p->conninfo);
+    free(p->options);
     free(p);
 }
 
@@ -463,10 +464,11 @@ static void conn_start(struct db_conn *c)
 {
     struct db_pool *p = c->pool;
     /* Keywords before dbname may be overridden by the operator's conninfo,
-     * which is expanded from dbname. A host name (not hostaddr or a socket
-     * directory) makes libpq resolve it synchronously: use addresses. */
-    const char *const kw[] = {"application_name", "options", "dbname", NULL};
-    const char *const val[] = {"tamnongd", p->options, p->conninfo, NULL};
+     * which is expanded from dbname; options come after it, as they already
+     * hold the conninfo's own (db_pool_new). A host name (not hostaddr or a
+     * socket directory) makes libpq resolve it synchronously: use addresses. */
+    const char *const kw[] = {"application_name", "dbname", "options", NULL};
+    const char *const val[] = {"tamnongd", p->conninfo, p->options, NULL};
     conn_set_state(c, DBC_CONNECTING);
     c->prepared = 0;
     c->pg = PQconnectStartParams(kw, val, 1);
@@ -759,11 +761,34 @@ static void timer_cb(uv_timer_t *t)
 
 /* --- public ----------------------------------------------------------------- */
 
-struct db_pool *db_pool_new(uv_loop_t *loop, const char *conninfo, int size,
+/* The backend options of every connection: statement_timeout, then the
+ * caller's, then the operator's from the conninfo (later -c settings win).
+ * NULL when out of memory. */
+static char *pool_options(const char *extra, const char *operator_opts)
+{
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    if (!f)
+        return NULL;
+    fprintf(f, "-c statement_timeout=%d", DB_STATEMENT_TIMEOUT_MS);
+    if (extra && *extra)
+        fprintf(f, " %s", extra);
+    if (operator_opts && *operator_opts)
+        fprintf(f, " %s", operator_opts);
+    if (fclose(f) != 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+struct db_pool *db_pool_new(uv_loop_t *loop, const char *conninfo, const char *options, int size,
                             long connect_timeout_ms, long reconnect_max_ms)
 {
     if (size < 1 || connect_timeout_ms < 1)
         return NULL;
+    char *operator_opts = NULL;
     if (conninfo && *conninfo) {
         char *err = NULL;
         PQconninfoOption *opts = PQconninfoParse(conninfo, &err);
@@ -774,14 +799,24 @@ struct db_pool *db_pool_new(uv_loop_t *loop, const char *conninfo, int size,
             PQfreemem(err);
             return NULL;
         }
+        bool oom = false;
+        for (PQconninfoOption *o = opts; o->keyword; o++)
+            if (strcmp(o->keyword, "options") == 0 && o->val && *o->val)
+                oom = !(operator_opts = strdup(o->val));
         PQconninfoFree(opts);
+        if (oom)
+            return NULL;
     }
     struct db_pool *p = calloc(1, sizeof *p);
-    if (!p)
+    if (!p) {
+        free(operator_opts);
         return NULL;
+    }
     p->conns = calloc((size_t)size, sizeof *p->conns);
     p->conninfo = strdup(conninfo ? conninfo : "");
-    if (!p->conns || !p->conninfo) {
+    p->options = pool_options(options, operator_opts);
+    free(operator_opts);
+    if (!p->conns || !p->conninfo || !p->options) {
         pool_free(p);
         return NULL;
     }
@@ -789,7 +824,6 @@ struct db_pool *db_pool_new(uv_loop_t *loop, const char *conninfo, int size,
     p->size = size;
     p->connect_timeout_ms = connect_timeout_ms;
     p->reconnect_max_ms = reconnect_max_ms;
-    snprintf(p->options, sizeof p->options, "-c statement_timeout=%d", DB_STATEMENT_TIMEOUT_MS);
     p->rng = uv_hrtime() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)p;
     if (!p->rng)
         p->rng = 1;

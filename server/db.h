@@ -33,7 +33,10 @@ struct db_pool_stats {
     unsigned long reconnects;
 };
 
-struct db_pool *db_pool_new(uv_loop_t *loop, const char *conninfo, int size,
+/* options: backend options for every connection (e.g. "-c name=value"),
+ * after tamnongd's statement_timeout and before the `options` of the
+ * conninfo; NULL or "" for none. */
+struct db_pool *db_pool_new(uv_loop_t *loop, const char *conninfo, const char *options, int size,
                             long connect_timeout_ms, long reconnect_max_ms);
 /* Run prepared statement `stmt` with text parameters (NULL value = SQL NULL).
  * The values are copied before return. Returns 0; callback always follows. */

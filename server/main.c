@@ -5,12 +5,14 @@
  * has drained it. SIGHUP reloads the certificates and the CRL. */
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
 #include "admin_cli.h"
+#include "call.h"
 #include "conn.h"
 #include "db.h"
 #include "listener.h"
@@ -207,8 +209,26 @@ static int serve(void)
         log_error("TLS: %s", err);
         return EX_CONFIG;
     }
-    srv.db = db_pool_new(srv.loop, cfg.db_conninfo ? cfg.db_conninfo : "", (int)cfg.db_pool_size,
-                         cfg.db_connect_timeout_ms, cfg.db_reconnect_max_ms);
+    char db_options[64] = "";
+    if (cfg.test_clock) {
+        int64_t at = 0;
+        srv_parse_instant(cfg.test_clock, &at); /* checked by srv_config_load */
+        int64_t offset = at - server_real_now_ms();
+        server_clock_set_offset(offset);
+        /* The database's business clock (tamnong_now(), province_today())
+         * follows through this setting on every pooled connection. */
+        snprintf(db_options, sizeof db_options, "-c tamnong.clock_offset_ms=%lld",
+                 (long long)offset);
+        int64_t off_s = (offset < 0 ? -offset : offset) / 1000;
+        log_warning("*** TEST CLOCK: the server's clock starts at %s, %lld days %02lld:%02lld %s "
+                    "the real clock; deadlines, on time, today's date and every response's "
+                    "time follow it. test_clock is for tests and demos only: never set it in "
+                    "production. ***",
+                    cfg.test_clock, (long long)(off_s / 86400), (long long)(off_s % 86400 / 3600),
+                    (long long)(off_s % 3600 / 60), offset < 0 ? "behind" : "ahead of");
+    }
+    srv.db = db_pool_new(srv.loop, cfg.db_conninfo ? cfg.db_conninfo : "", db_options,
+                         (int)cfg.db_pool_size, cfg.db_connect_timeout_ms, cfg.db_reconnect_max_ms);
     if (!srv.db) {
         log_error("cannot create the database pool");
         return EX_SOFTWARE;
@@ -374,6 +394,11 @@ int main(int argc, char **argv)
             rc = EX_CONFIG;
         } else {
             SSL_CTX_free(ctx);
+            if (cfg.test_clock)
+                fprintf(stderr,
+                        "tamnongd: warning: test_clock is set (%s): for tests and demos "
+                        "only, never in production\n",
+                        cfg.test_clock);
             printf("configuration OK\n");
         }
     } else if (a.migrate) {

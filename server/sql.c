@@ -5,7 +5,11 @@
 #include "sql.h"
 
 const struct sql_statement sql_statements[SQL__COUNT] = {
-    [SQL_PING] = {"ping", "SELECT (extract(epoch from clock_timestamp())*1000)::bigint", 0},
+    /* The database's business clock (test_clock shifts it, as the server's). */
+    [SQL_PING] = {"ping",
+                  "SELECT (extract(epoch from clock_timestamp() + tamnong_clock_offset())*1000)"
+                  "::bigint",
+                  0},
     [SQL_AGENCY_BY_FINGERPRINT] = {"agency_by_fingerprint",
                                    "SELECT a.id, a.code, a.name, c.role = 'operator', "
                                    "agency_is_standing(a.id) FROM agency a "

@@ -3,6 +3,7 @@
  * entry; tests/unit/test_srv_config.c checks that it does. */
 #include "srv_config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -66,6 +67,10 @@ const struct cfg_option srv_config_options[] = {
         "on SIGTERM, how long in-flight requests may take before connections are closed"),
     /* logging */
     OPT("log_level", CFG_STRING, log_level, "info", 0, 0, "error, warning, notice, info or debug"),
+    /* tests and demos only */
+    OPT("test_clock", CFG_STRING, test_clock, "", 0, 0,
+        "for tests and demos only, never in production: run the server's clock (responses, "
+        "deadlines, today's date) from this ISO-8601 instant, e.g. 2025-06-10T09:00:00+07:00"),
     {NULL, CFG_STRING, 0, NULL, 0, 0, NULL},
 };
 
@@ -100,11 +105,101 @@ static int validate(const struct srv_config *c, char *err, size_t errlen)
                  c->log_level ? c->log_level : "");
         return -1;
     }
+    int64_t ms;
+    if (c->test_clock && srv_parse_instant(c->test_clock, &ms) < 0) {
+        snprintf(err, errlen,
+                 "option 'test_clock': '%s' is not an ISO-8601 instant with an offset "
+                 "(e.g. 2025-06-10T09:00:00+07:00)",
+                 c->test_clock);
+        return -1;
+    }
     if (c->preauth_max_frame > c->max_frame) {
         snprintf(err, errlen, "option 'preauth_max_frame' (%zu) must not exceed max_frame (%zu)",
                  c->preauth_max_frame, c->max_frame);
         return -1;
     }
+    return 0;
+}
+
+/* n decimal digits at *p (advanced); -1 when there are fewer. */
+static int digits(const char **p, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++, (*p)++) {
+        if (**p < '0' || **p > '9')
+            return -1;
+        v = v * 10 + (**p - '0');
+    }
+    return v;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * days_from_civil). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+int srv_parse_instant(const char *s, int64_t *ms)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const char *p = s;
+    int y = digits(&p, 4);
+    if (y < 0 || *p++ != '-')
+        return -1;
+    int mo = digits(&p, 2);
+    if (mo < 1 || mo > 12 || *p++ != '-')
+        return -1;
+    int d = digits(&p, 2);
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d < 1 || d > mdays[mo - 1] + (mo == 2 && leap) || (*p != 'T' && *p != ' '))
+        return -1;
+    p++;
+    int h = digits(&p, 2);
+    if (h < 0 || h > 23 || *p++ != ':')
+        return -1;
+    int mi = digits(&p, 2);
+    if (mi < 0 || mi > 59 || *p++ != ':')
+        return -1;
+    int sec = digits(&p, 2);
+    if (sec < 0 || sec > 59)
+        return -1;
+    int frac = 0;
+    if (*p == '.') {
+        p++;
+        int n = 0;
+        for (; *p >= '0' && *p <= '9'; p++, n++)
+            if (n < 3)
+                frac = frac * 10 + (*p - '0');
+        if (n == 0)
+            return -1;
+        for (; n < 3; n++)
+            frac *= 10;
+    }
+    int off_min = 0;
+    if (*p == 'Z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int sign = *p++ == '-' ? -1 : 1;
+        int oh = digits(&p, 2);
+        if (*p == ':')
+            p++;
+        int om = digits(&p, 2);
+        if (oh < 0 || oh > 23 || om < 0 || om > 59)
+            return -1;
+        off_min = sign * (oh * 60 + om);
+    } else {
+        return -1; /* an instant needs its offset: local time is ambiguous */
+    }
+    if (*p)
+        return -1;
+    int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off_min * 60;
+    *ms = secs * 1000 + frac;
     return 0;
 }
 

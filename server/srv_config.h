@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 
@@ -38,6 +39,8 @@ struct srv_config {
     long drain_timeout_ms;    /* SIGTERM: how long in-flight work may take */
     /* logging */
     char *log_level;
+    /* tests and demos only */
+    char *test_clock; /* ISO-8601 instant the server's clock starts at; NULL = real clock */
 };
 
 extern const struct cfg_option srv_config_options[];
@@ -45,5 +48,10 @@ extern const struct cfg_option srv_config_options[];
 /* Defaults, then the file (if path is not NULL). 0 or -1 with err filled. */
 int srv_config_load(struct srv_config *c, const char *path, char *err, size_t errlen);
 void srv_config_free(struct srv_config *c);
+
+/* Parse an ISO-8601 instant with an explicit offset, e.g.
+ * "2025-06-10T09:00:00+07:00", "2025-06-10 02:00:00.5Z": Unix ms in *ms.
+ * 0, or -1 when s is not such an instant. */
+int srv_parse_instant(const char *s, int64_t *ms);
 
 #endif

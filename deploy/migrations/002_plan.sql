@@ -3,6 +3,22 @@
 -- targets; reporting periods. plan_import(jsonb) loads a whole plan file in
 -- one statement (one transaction) and makes a new version only on change.
 
+-- The business clock: now() plus the offset tamnongd gives each of its
+-- pooled connections (-c tamnong.clock_offset_ms=N) when its test_clock
+-- option is set, so that tests and demos can run, say, the 2025 cycle in
+-- 2026. Unset or empty = 0: the real clock, always so in production. Every
+-- time with a business meaning (today in the province, which agencies exist
+-- and what they report, received_at and on time, reviews, task statuses,
+-- imports, attachments) comes from tamnong_now(), never from now().
+CREATE FUNCTION tamnong_clock_offset() RETURNS interval LANGUAGE sql STABLE AS $$
+    SELECT coalesce(nullif(current_setting('tamnong.clock_offset_ms', true), '')::bigint, 0)
+           * interval '1 millisecond'
+$$;
+
+CREATE FUNCTION tamnong_now() RETURNS timestamptz LANGUAGE sql STABLE AS $$
+    SELECT now() + tamnong_clock_offset()
+$$;
+
 ALTER TABLE agency
     ADD COLUMN kind text NOT NULL DEFAULT 'other'
         CHECK (kind IN ('department', 'district', 'commune', 'socio_political', 'province', 'other')),
@@ -61,7 +77,7 @@ CREATE TABLE plan_version (
     version int NOT NULL,
     content_sha256 text NOT NULL,
     note text NOT NULL DEFAULT '',
-    imported_at timestamptz NOT NULL DEFAULT now(),
+    imported_at timestamptz NOT NULL DEFAULT tamnong_now(),
     imported_by bigint REFERENCES agency (id),
     UNIQUE (plan_id, version)
 );
@@ -481,9 +497,9 @@ BEGIN
                               'changes', changes);
 END $$;
 
--- Today in the province.
+-- Today in the province (by the business clock).
 CREATE FUNCTION province_today() RETURNS date LANGUAGE sql STABLE AS $$
-    SELECT (now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
+    SELECT (tamnong_now() AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
 $$;
 
 -- The agencies behind a task's assignees of one role on day d, as

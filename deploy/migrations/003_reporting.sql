@@ -35,7 +35,7 @@ CREATE TABLE request_log (
     method         text NOT NULL,
     request_sha256 text NOT NULL CHECK (request_sha256 ~ '^[0-9a-f]{64}$'),
     receipt        jsonb NOT NULL,
-    created_at     timestamptz NOT NULL DEFAULT now(),
+    created_at     timestamptz NOT NULL DEFAULT tamnong_now(),
     PRIMARY KEY (agency_id, request_uuid)
 );
 
@@ -51,7 +51,7 @@ CREATE TABLE task_status (
     note            text NOT NULL DEFAULT '',
     evidence        jsonb NOT NULL DEFAULT '[]',
     version         bigint NOT NULL CHECK (version > 0),
-    updated_at      timestamptz NOT NULL DEFAULT now(),
+    updated_at      timestamptz NOT NULL DEFAULT tamnong_now(),
     request_uuid    uuid NOT NULL,
     change_seq      bigint NOT NULL,
     PRIMARY KEY (agency_id, task_code)
@@ -68,7 +68,7 @@ CREATE TABLE submission (
     agency_id    bigint NOT NULL REFERENCES agency (id),
     period_id    bigint NOT NULL REFERENCES period (id),
     revision     int NOT NULL CHECK (revision > 0),
-    received_at  timestamptz NOT NULL DEFAULT now(),   -- server (database) clock only
+    received_at  timestamptz NOT NULL DEFAULT tamnong_now(),  -- server (database) clock only
     on_time      boolean NOT NULL,                     -- received before period.deadline_at
     content      jsonb NOT NULL,                       -- the report as submitted
     request_uuid uuid NOT NULL,
@@ -101,7 +101,7 @@ CREATE TABLE attachment (
     sha256     text PRIMARY KEY CHECK (sha256 ~ '^[0-9a-f]{64}$'),
     size       bigint NOT NULL CHECK (size > 0),
     data       bytea NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now()
+    created_at timestamptz NOT NULL DEFAULT tamnong_now()
 );
 -- Which agencies completed an upload of a file. An agency may reference a
 -- file only after uploading it itself, so no agency learns that another has
@@ -109,7 +109,7 @@ CREATE TABLE attachment (
 CREATE TABLE attachment_owner (
     agency_id  bigint NOT NULL REFERENCES agency (id),
     sha256     text NOT NULL REFERENCES attachment (sha256),
-    created_at timestamptz NOT NULL DEFAULT now(),
+    created_at timestamptz NOT NULL DEFAULT tamnong_now(),
     PRIMARY KEY (agency_id, sha256)
 );
 -- Uploads in progress, one row per chunk (no quadratic bytea appends).
@@ -119,7 +119,7 @@ CREATE TABLE attachment_chunk (
     size       bigint NOT NULL,
     "offset"   bigint NOT NULL CHECK ("offset" >= 0),
     data       bytea NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now(),
+    created_at timestamptz NOT NULL DEFAULT tamnong_now(),
     PRIMARY KEY (agency_id, sha256, "offset")
 );
 -- A file referenced by a submission (linked only by Submit).
@@ -414,14 +414,15 @@ BEGIN
     INSERT INTO task_status AS s (agency_id, task_code, plan_version_id, status, progress, note,
                                   evidence, version, updated_at, request_uuid, change_seq)
     VALUES (a, code, (plan_version_now()).id, doc ->> 'status', (doc ->> 'progress')::int,
-            coalesce(doc ->> 'note', ''), coalesce(doc -> 'evidence', '[]'), newv, now(), u,
-            nextval('change_seq'))
+            coalesce(doc ->> 'note', ''), coalesce(doc -> 'evidence', '[]'), newv, tamnong_now(),
+            u, nextval('change_seq'))
     ON CONFLICT (agency_id, task_code) DO UPDATE
         SET plan_version_id = EXCLUDED.plan_version_id, status = EXCLUDED.status,
             progress = EXCLUDED.progress, note = EXCLUDED.note, evidence = EXCLUDED.evidence,
             version = EXCLUDED.version, updated_at = EXCLUDED.updated_at,
             request_uuid = EXCLUDED.request_uuid, change_seq = EXCLUDED.change_seq;
-    receipt := jsonb_build_object('replay', false, 'version', newv, 'received_at_ms', tn_ms(now()));
+    receipt := jsonb_build_object('replay', false, 'version', newv,
+                                  'received_at_ms', tn_ms(tamnong_now()));
     PERFORM request_log_insert(a, u, 'TaskUpdate', sha, receipt);
     RETURN receipt;
 END $$;
@@ -516,7 +517,7 @@ END $$;
 -- denominator, others -> value only; each task is one a leads or
 -- coordinates; each attachment was uploaded by a.
 -- Receipt: {"replay", "submission_id", "revision", "received_at_ms",
--- "on_time", "deadline_at_ms"}. on_time: received (database clock) before
+-- "on_time", "deadline_at_ms"}. on_time: received (tamnong_now()) before
 -- the end of the deadline day in the period's time zone.
 CREATE FUNCTION submit_report(a bigint, u uuid, sha text, doc jsonb)
 RETURNS jsonb LANGUAGE plpgsql AS $$
@@ -620,7 +621,7 @@ BEGIN
                      WHERE agency_id = a AND period_id = p.id), 0) + 1;
     INSERT INTO submission (agency_id, period_id, revision, on_time, content, request_uuid,
                             change_seq)
-    VALUES (a, p.id, rev, now() < p.deadline_at, doc, u, nextval('change_seq'))
+    VALUES (a, p.id, rev, tamnong_now() < p.deadline_at, doc, u, nextval('change_seq'))
     RETURNING id INTO sid;
     INSERT INTO submission_value (submission_id, indicator_key, value, numerator, denominator,
                                   note)
@@ -633,7 +634,8 @@ BEGIN
            (f ->> 'size')::bigint, o
     FROM jsonb_array_elements(coalesce(doc -> 'attachments', '[]')) WITH ORDINALITY AS e (f, o);
     receipt := jsonb_build_object('replay', false, 'submission_id', sid, 'revision', rev,
-                                  'received_at_ms', tn_ms(now()), 'on_time', now() < p.deadline_at,
+                                  'received_at_ms', tn_ms(tamnong_now()),
+                                  'on_time', tamnong_now() < p.deadline_at,
                                   'deadline_at_ms', tn_ms(p.deadline_at));
     PERFORM request_log_insert(a, u, 'Submit', sha, receipt);
     RETURN receipt;
@@ -686,7 +688,7 @@ BEGIN
     END IF;
     UPDATE submission
        SET state = CASE decision WHEN 'accept' THEN 'accepted' ELSE 'returned' END,
-           reviewed_at = now(), reviewed_by = a,
+           reviewed_at = tamnong_now(), reviewed_by = a,
            reason = CASE WHEN decision = 'return' THEN why ELSE nullif(why, '') END,
            change_seq = nextval('change_seq')
      WHERE id = sid

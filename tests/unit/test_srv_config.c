@@ -142,6 +142,56 @@ TEST(cross_checks)
     CHECK(strstr(err, "tls_crl_file") != NULL);
 }
 
+TEST(test_clock)
+{
+    struct srv_config c;
+    char err[512] = "";
+    CHECK_EQ_INT(srv_config_load(&c, NULL, err, sizeof err), 0);
+    CHECK(c.test_clock == NULL); /* the real clock by default */
+    srv_config_free(&c);
+    CHECK_EQ_INT(load_text(&c, "test_clock = 2025-06-10T09:00:00+07:00\n", err, sizeof err), 0);
+    CHECK_EQ_STR(c.test_clock, "2025-06-10T09:00:00+07:00");
+    srv_config_free(&c);
+    CHECK_EQ_INT(load_text(&c, "test_clock = 2025-06-10\n", err, sizeof err), -1);
+    CHECK(strstr(err, "test_clock") != NULL);
+    CHECK_EQ_INT(load_text(&c, "test_clock = 2025-06-10T09:00:00\n", err, sizeof err), -1);
+
+    int64_t ms = 0;
+    CHECK_EQ_INT(srv_parse_instant("1970-01-01T00:00:00Z", &ms), 0);
+    CHECK(ms == 0);
+    /* 2025-06-10 02:00 UTC = 1749520800 */
+    CHECK_EQ_INT(srv_parse_instant("2025-06-10T09:00:00+07:00", &ms), 0);
+    CHECK(ms == 1749520800000LL);
+    CHECK_EQ_INT(srv_parse_instant("2025-06-10T09:00:00+0700", &ms), 0);
+    CHECK(ms == 1749520800000LL);
+    CHECK_EQ_INT(srv_parse_instant("2025-06-10 02:00:00.25Z", &ms), 0);
+    CHECK(ms == 1749520800250LL);
+    CHECK_EQ_INT(srv_parse_instant("2025-06-09T21:30:00-04:30", &ms), 0);
+    CHECK(ms == 1749520800000LL);
+    /* 23:59:59 on 15 June 2025 in Hanoi, a second before the 6-month deadline */
+    CHECK_EQ_INT(srv_parse_instant("2025-06-15T23:59:59+07:00", &ms), 0);
+    CHECK(ms == 1750006799000LL);
+    CHECK_EQ_INT(srv_parse_instant("2024-02-29T00:00:00Z", &ms), 0);
+    CHECK(ms == 1709164800000LL);
+    const char *bad[] = {"",
+                         "2025-06-10",
+                         "2025-06-10T09:00:00",
+                         "2025-13-10T09:00:00Z",
+                         "2025-02-29T09:00:00Z",
+                         "2025-06-31T09:00:00Z",
+                         "2025-06-10T24:00:00Z",
+                         "2025-06-10T09:60:00Z",
+                         "2025-06-10T09:00:00.Z",
+                         "2025-06-10T09:00:00+7",
+                         "2025-06-10T09:00:00Z junk",
+                         "25-06-10T09:00:00Z"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (srv_parse_instant(bad[i], &ms) == 0)
+            fprintf(stderr, "accepted '%s'\n", bad[i]);
+        CHECK_EQ_INT(srv_parse_instant(bad[i], &ms), -1);
+    }
+}
+
 TEST(missing_file)
 {
     struct srv_config c;
@@ -195,4 +245,4 @@ TEST(example_documents_every_option)
 }
 
 UNIT_MAIN(T(defaults), T(overrides), T(unknown_key_has_line_number), T(out_of_range),
-          T(cross_checks), T(missing_file), T(example_documents_every_option))
+          T(cross_checks), T(test_clock), T(missing_file), T(example_documents_every_option))
