@@ -637,6 +637,7 @@ int store_normalize_decimal(const char *in, char *out, size_t outlen)
         return -1;
     size_t i = 0, o = 0, digits_before = 0, digits_after = 0;
     bool sep = false;
+    char sep_char = 0;
     if (in[0] == '-' || in[0] == '+') {
         if (in[0] == '-')
             out[o++] = '-';
@@ -652,12 +653,17 @@ int store_normalize_decimal(const char *in, char *out, size_t outlen)
                 digits_before++;
         } else if ((c == '.' || c == ',') && !sep) {
             sep = true;
+            sep_char = c;
             out[o++] = '.';
         } else {
             return -1;
         }
     }
     if (digits_before == 0 || (sep && digits_after == 0))
+        return -1;
+    /* "1.250" is 1250 the Vietnamese way but 1.25 the machine way: refuse
+     * the guess ("0.125" is not ambiguous: no thousands group starts at 0). */
+    if (sep_char == '.' && digits_after == 3 && !(digits_before == 1 && out[o - 5] == '0'))
         return -1;
     out[o] = '\0';
     return 0;

@@ -78,7 +78,8 @@ int store_sha256_file(const char *path, char out[65], int64_t *size);
 
 /* A number typed by a person ("63.5", "63,5", " 1200 ") as the wire wants it
  * ("63.5"): trims spaces, accepts one decimal separator '.' or ',' and a
- * leading '-'; no thousands separators. 0, or -1 when it is not a number. */
+ * leading '-'; no thousands separators, and "1.250" (1250 or 1.25?) is
+ * refused as ambiguous. 0, or -1 when it is not a number. */
 int store_normalize_decimal(const char *in, char *out, size_t outlen);
 
 /* PRAGMA integrity_check says ok. */

@@ -331,16 +331,17 @@ TEST(decimal_normalisation)
 {
     char out[64];
     static const char *const ok[][2] = {
-        {"63.5", "63.5"}, {"63,5", "63.5"}, {" 12 ", "12"},   {"-3,25", "-3.25"},
-        {"+7", "7"},      {"0,75", "0.75"}, {"1200", "1200"},
+        {"63.5", "63.5"},   {"63,5", "63.5"}, {" 12 ", "12"},   {"-3,25", "-3.25"},
+        {"+7", "7"},        {"0,75", "0.75"}, {"1200", "1200"}, {"1,250", "1.250"},
+        {"0.125", "0.125"}, {"12.5", "12.5"},
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         CHECK_EQ_INT(store_normalize_decimal(ok[i][0], out, sizeof out), 0);
         CHECK_EQ_STR(out, ok[i][1]);
         CHECK(rr_decimal_ok(out));
     }
-    static const char *const bad[] = {"",          "abc",   ".5",  "5.",  "1.234,5",
-                                      "1,234,567", "1 234", "1e3", "--1", "12%"};
+    static const char *const bad[] = {"",    "abc", ".5",  "5.",    "1.234,5", "1,234,567", "1 234",
+                                      "1e3", "--1", "12%", "1.250", "9.000",   "-45.000"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         CHECK_EQ_INT(store_normalize_decimal(bad[i], out, sizeof out), -1);
 }
