@@ -792,9 +792,11 @@ static int apply_submission(struct store *s, const Tamnong__SubmissionState *x,
         if (rc < 0)
             return -1;
     }
-    if (strcmp(x->state, "returned") == 0)
+    /* Count only the latest revision: a returned one that was resubmitted
+     * since is history, not news. */
+    if (x->current && strcmp(x->state, "returned") == 0)
         sum->returned++;
-    else if (strcmp(x->state, "accepted") == 0)
+    else if (x->current && strcmp(x->state, "accepted") == 0)
         sum->accepted++;
     /* The draft that produced this revision, if not edited since, takes the
      * review's outcome; an edited draft stays a draft (status shows the
