@@ -224,6 +224,12 @@ LANGUAGE sql STABLE AS $$
     JOIN agency a ON a.kind = ANY (ag.kinds)
     WHERE d BETWEEN a.valid_from AND a.valid_to
     UNION
+    -- agencies of these kinds that ended before d hand their duties on to
+    -- their successors ("UBND các huyện" after 1/7/2025: the communes)
+    SELECT agency_resolve(a.id, d) FROM gs JOIN agency_group ag ON ag.code = gs.code
+    JOIN agency a ON a.kind = ANY (ag.kinds)
+    WHERE a.valid_to < d
+    UNION
     SELECT agency_resolve(a.id, d) FROM gs JOIN agency_group ag ON ag.code = gs.code,
            unnest(ag.members) m JOIN agency a ON a.code = m
 $$;

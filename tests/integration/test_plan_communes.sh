@@ -1,0 +1,66 @@
+#!/bin/bash
+# test_plan_communes: the operator imports commune-level units (a synthetic
+# set) by adding them to the plan file: the plan content does not change, so
+# no new version; the communes exist from 1/7/2025, and the duties of the
+# district committees ("UBND các huyện, thành phố", abolished on 1/7/2025)
+# pass to them through the reorganisation record.
+source "$(dirname "$0")/lib.sh"
+
+PLAN=$TN_REPO/deploy/plans/lang-son.plan
+
+pyj() {
+    python3 -c 'import json, sys
+d = json.loads(sys.argv[1])
+r = eval(sys.argv[2])
+print(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False))' "$1" "$2" ||
+        fail "cannot evaluate $2 on: ${1:0:600}"
+}
+
+step "start PostgreSQL, PKI, tamnongd; an operator; the plan imported"
+setup_all
+agency_cert OPS --name "Đơn vị vận hành"
+_capture timeout 60 "$BUILD/tamnongd" --config "$TN_CONF" register-cert \
+    "$PKI/agencies/OPS.pem" --agency OPS --name "Đơn vị vận hành" --operator
+assert_eq 0 "$RC" "register-cert OPS --operator"
+tn OPS admin plan import --json "$PLAN"
+assert_eq 0 "$RC" "first import"
+assert_eq 1 "$(pyj "$OUT" 'd["version"]')" "first version"
+
+step "the plan file with three synthetic communes added"
+WITH=$TN_TMP/with-communes/lang-son.plan
+mkdir -p "$(dirname "$WITH")"
+n=$(awk '/^\[declares\]/ { on = 1; next } /^\[/ { on = 0 } on && $1 == "agencies" { print $3 }' "$PLAN")
+sed "s/^agencies = $n\$/agencies = $((n + 3))/" "$PLAN" >"$WITH"
+for c in "XA-THU1 UBND xã Thử Một" "XA-THU2 UBND xã Thử Hai" "PHUONG-THU3 UBND phường Thử Ba"; do
+    printf '\n[agency %s]\nkind = commune\nname = %s\nvalid_from = 2025-07-01\n' \
+        "${c%% *}" "${c#* }" >>"$WITH"
+done
+tn OPS admin plan import --json "$WITH"
+assert_eq 0 "$RC" "import with communes: $ERR"
+assert_eq false "$(pyj "$OUT" 'd["changed"]')" "plan content unchanged"
+assert_eq 1 "$(pyj "$OUT" 'd["version"]')" "no new version"
+
+step "agencies on 2025-06-01: districts, no communes; on 2025-08-01: communes, no districts"
+tn OPS agencies --at 2025-06-01 --json
+assert_eq 0 "$RC" "agencies 2025-06-01"
+assert_eq 11 "$(pyj "$OUT" 'sum(a["kind"] == "district" for a in d["agencies"])')" "districts on 2025-06-01"
+assert_eq 0 "$(pyj "$OUT" 'sum(a["kind"] == "commune" for a in d["agencies"])')" "communes on 2025-06-01"
+tn OPS agencies --at 2025-08-01 --json
+assert_eq 0 "$(pyj "$OUT" 'sum(a["kind"] == "district" for a in d["agencies"])')" "districts on 2025-08-01"
+assert_eq 3 "$(pyj "$OUT" 'sum(a["kind"] == "commune" for a in d["agencies"])')" "communes on 2025-08-01"
+assert_eq "UBND xã Thử Một" "$(pyj "$OUT" '[a["name"] for a in d["agencies"] if a["code"] == "XA-THU1"][0]')" \
+    "a commune's Vietnamese name"
+
+step "the districts' tasks pass to the communes on 1/7/2025"
+tn OPS plan tasks --agency UBND-TRANGDINH --at 2025-06-30 --json
+assert_eq 0 "$RC" "tasks of a district on 2025-06-30"
+DISTRICT=$(pyj "$OUT" 'sorted(t["code"] for t in d)')
+[ "$DISTRICT" != "[]" ] || fail "a district has no task on 2025-06-30"
+tn OPS plan tasks --agency XA-THU1 --at 2025-06-30 --json
+assert_eq "[]" "$OUT" "a commune has no task before it exists"
+tn OPS plan tasks --agency XA-THU1 --at 2025-08-01 --json
+assert_eq "$DISTRICT" "$(pyj "$OUT" 'sorted(t["code"] for t in d)')" \
+    "the commune has the district's tasks on 2025-08-01"
+tn OPS plan tasks --agency PHUONG-THU3 --at 2025-08-01 --json
+assert_eq "$DISTRICT" "$(pyj "$OUT" 'sorted(t["code"] for t in d)')" "so has the ward"
+echo "ok"
