@@ -159,6 +159,21 @@ out:
     return rc;
 }
 
+int cli_call(struct cli *cli, const char *method, const ProtobufCMessage *req,
+             ProtobufCMessage **resp)
+{
+    struct rpc_client *client;
+    *resp = NULL;
+    int rc = cli_connect(cli, &client);
+    if (rc != TN_EXIT_OK)
+        return rc;
+    struct rpc_status st;
+    if (rpc_call(client, method, req, resp, &st) < 0)
+        rc = cli_rpc_error(cli, &st);
+    rpc_close(client);
+    return rc;
+}
+
 int cli_rpc_error(const struct cli *cli, const struct rpc_status *st)
 {
     if (st->result != RPC_STATUS) {

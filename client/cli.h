@@ -92,6 +92,10 @@ bool cli_date_ok(const char *s);
 /* Load the config, check the credential files and connect. TN_EXIT_OK and
  * *out, or an exit code after printing why. */
 int cli_connect(struct cli *cli, struct rpc_client **out);
+/* Connect, call method with req and close. TN_EXIT_OK and *resp, or the
+ * exit code after printing why. */
+int cli_call(struct cli *cli, const char *method, const ProtobufCMessage *req,
+             ProtobufCMessage **resp);
 /* Print an RPC failure for a person (stderr) and return its exit code. */
 int cli_rpc_error(const struct cli *cli, const struct rpc_status *st);
 

@@ -136,22 +136,15 @@ static int agencies_main(struct cli *cli, int argc, char **argv)
         return cli_usage_error(cli, &cmd_agencies, _("'%s %s' takes no arguments."), cli->prefix,
                                cmd_agencies.name);
 
-    struct rpc_client *client;
-    int rc = cli_connect(cli, &client);
-    if (rc != TN_EXIT_OK)
-        return rc;
     Tamnong__AgenciesRequest req = TAMNONG__AGENCIES_REQUEST__INIT;
     req.at = (char *)at;
-    ProtobufCMessage *resp = NULL;
-    struct rpc_status st;
-    if (rpc_call(client, "Agencies", &req.base, &resp, &st) < 0) {
-        rc = cli_rpc_error(cli, &st);
-    } else {
-        const Tamnong__AgenciesResponse *r = (const Tamnong__AgenciesResponse *)resp;
-        rc = cli->json ? print_json(r) : print_human(r);
-        protobuf_c_message_free_unpacked(resp, NULL);
-    }
-    rpc_close(client);
+    ProtobufCMessage *resp;
+    int rc = cli_call(cli, "Agencies", &req.base, &resp);
+    if (rc != TN_EXIT_OK)
+        return rc;
+    const Tamnong__AgenciesResponse *r = (const Tamnong__AgenciesResponse *)resp;
+    rc = cli->json ? print_json(r) : print_human(r);
+    protobuf_c_message_free_unpacked(resp, NULL);
     return rc;
 }
 

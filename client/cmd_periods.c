@@ -110,22 +110,15 @@ static int periods_main(struct cli *cli, int argc, char **argv)
         return cli_usage_error(cli, &cmd_periods, _("'%s %s' takes no arguments."), cli->prefix,
                                cmd_periods.name);
 
-    struct rpc_client *client;
-    int rc = cli_connect(cli, &client);
-    if (rc != TN_EXIT_OK)
-        return rc;
     Tamnong__PeriodsRequest req = TAMNONG__PERIODS_REQUEST__INIT;
     req.year = year;
-    ProtobufCMessage *resp = NULL;
-    struct rpc_status st;
-    if (rpc_call(client, "Periods", &req.base, &resp, &st) < 0) {
-        rc = cli_rpc_error(cli, &st);
-    } else {
-        const Tamnong__PeriodsResponse *r = (const Tamnong__PeriodsResponse *)resp;
-        rc = cli->json ? print_json(r) : print_human(r);
-        protobuf_c_message_free_unpacked(resp, NULL);
-    }
-    rpc_close(client);
+    ProtobufCMessage *resp;
+    int rc = cli_call(cli, "Periods", &req.base, &resp);
+    if (rc != TN_EXIT_OK)
+        return rc;
+    const Tamnong__PeriodsResponse *r = (const Tamnong__PeriodsResponse *)resp;
+    rc = cli->json ? print_json(r) : print_human(r);
+    protobuf_c_message_free_unpacked(resp, NULL);
     return rc;
 }
 

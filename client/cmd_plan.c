@@ -78,23 +78,6 @@ static json_t *jnumber(const char *text)
     return *end == '\0' ? json_real(d) : json_null();
 }
 
-/* Call method with req; TN_EXIT_OK and *resp, or the exit code after
- * printing why. */
-static int call(struct cli *cli, const char *method, const ProtobufCMessage *req,
-                ProtobufCMessage **resp)
-{
-    struct rpc_client *client;
-    *resp = NULL;
-    int rc = cli_connect(cli, &client);
-    if (rc != TN_EXIT_OK)
-        return rc;
-    struct rpc_status st;
-    if (rpc_call(client, method, req, resp, &st) < 0)
-        rc = cli_rpc_error(cli, &st);
-    rpc_close(client);
-    return rc;
-}
-
 /* -------------------------------------------------------------- plan tasks */
 
 static json_t *agency_ref_json(const Tamnong__AgencyRef *a)
@@ -242,7 +225,7 @@ static int tasks_main(struct cli *cli, int argc, char **argv)
     req.section = (char *)section;
     req.at = (char *)at;
     ProtobufCMessage *resp;
-    int rc = call(cli, "PlanTasks", &req.base, &resp);
+    int rc = cli_call(cli, "PlanTasks", &req.base, &resp);
     if (rc != TN_EXIT_OK)
         return rc;
     const Tamnong__PlanTasksResponse *r = (const Tamnong__PlanTasksResponse *)resp;
@@ -458,7 +441,7 @@ static int targets_main(struct cli *cli, int argc, char **argv)
                                cli->prefix, plan_targets_cmd.name);
     Tamnong__PlanTargetsRequest req = TAMNONG__PLAN_TARGETS_REQUEST__INIT;
     ProtobufCMessage *resp;
-    int rc = call(cli, "PlanTargets", &req.base, &resp);
+    int rc = cli_call(cli, "PlanTargets", &req.base, &resp);
     if (rc != TN_EXIT_OK)
         return rc;
     const Tamnong__PlanTargetsResponse *r = (const Tamnong__PlanTargetsResponse *)resp;

@@ -113,19 +113,39 @@ static bool no_more_args(struct cli *cli, const struct command *cmd, int argc, c
     return true;
 }
 
+/* Parse the options of a command that has only --json and --period. */
+static int period_opts(struct cli *cli, const struct command *cmd, int argc, char **argv,
+                       const char **period_opt)
+{
+    static const struct option opts[] = {CLI_OPTION_JSON, OPTION_PERIOD, {0, 0, 0, 0}};
+    int c;
+    while ((c = cli_getopt(cli, cmd, argc, argv, "", opts)) != -1) {
+        if (c == '?')
+            return TN_EXIT_USAGE;
+        if (c == OPT_PERIOD)
+            *period_opt = optarg;
+    }
+    return TN_EXIT_OK;
+}
+
+/* End a change begun by begin_change; r is what the edit returned. */
+static int finish_change(struct cli *cli, struct store *s, const char *period, int r)
+{
+    if (r < 0) {
+        store_rollback(s);
+        return db_error(s);
+    }
+    return end_change(cli, s, period);
+}
+
 /* ------------------------------------------------------------ report open */
 
 static int open_main(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {CLI_OPTION_JSON, OPTION_PERIOD, {0, 0, 0, 0}};
     const char *period_opt = NULL;
-    int c, rc;
-    while ((c = cli_getopt(cli, &report_open_cmd, argc, argv, "", opts)) != -1) {
-        if (c == '?')
-            return TN_EXIT_USAGE;
-        if (c == OPT_PERIOD)
-            period_opt = optarg;
-    }
+    int rc;
+    if ((rc = period_opts(cli, &report_open_cmd, argc, argv, &period_opt)) != TN_EXIT_OK)
+        return rc;
     if (optind < argc)
         period_opt = argv[optind++];
     if (!no_more_args(cli, &report_open_cmd, argc, argv, &rc))
@@ -336,12 +356,7 @@ static int set_main(struct cli *cli, int argc, char **argv)
                  num, den);
     if ((rc = begin_change(s, period)) != TN_EXIT_OK)
         goto out;
-    if (draft_set_value(s, period, key, value, num, den, note) < 0) {
-        store_rollback(s);
-        rc = db_error(s);
-        goto out;
-    }
-    rc = end_change(cli, s, period);
+    rc = finish_change(cli, s, period, draft_set_value(s, period, key, value, num, den, note));
 out:
     store_close(s);
     return rc;
@@ -351,15 +366,10 @@ out:
 
 static int unset_main(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {CLI_OPTION_JSON, OPTION_PERIOD, {0, 0, 0, 0}};
     const char *period_opt = NULL;
-    int c, rc;
-    while ((c = cli_getopt(cli, &report_unset_cmd, argc, argv, "", opts)) != -1) {
-        if (c == '?')
-            return TN_EXIT_USAGE;
-        if (c == OPT_PERIOD)
-            period_opt = optarg;
-    }
+    int rc;
+    if ((rc = period_opts(cli, &report_unset_cmd, argc, argv, &period_opt)) != TN_EXIT_OK)
+        return rc;
     if (optind >= argc)
         return cli_usage_error(cli, &report_unset_cmd, "%s", _("name the indicator: unset KEY."));
     const char *key = argv[optind++];
@@ -371,12 +381,7 @@ static int unset_main(struct cli *cli, int argc, char **argv)
         return rc;
     if ((rc = begin_change(s, period)) != TN_EXIT_OK)
         goto out;
-    if (draft_unset_value(s, period, key) < 0) {
-        store_rollback(s);
-        rc = db_error(s);
-        goto out;
-    }
-    rc = end_change(cli, s, period);
+    rc = finish_change(cli, s, period, draft_unset_value(s, period, key));
 out:
     store_close(s);
     return rc;
@@ -504,12 +509,7 @@ static int write_main(struct cli *cli, int argc, char **argv)
     }
     if ((rc = begin_change(s, period)) != TN_EXIT_OK)
         goto out;
-    if (draft_set_text(s, period, part, text) < 0) {
-        store_rollback(s);
-        rc = db_error(s);
-        goto out;
-    }
-    rc = end_change(cli, s, period);
+    rc = finish_change(cli, s, period, draft_set_text(s, period, part, text));
 out:
     free(text);
     store_close(s);
@@ -625,15 +625,10 @@ out:
 
 static int detach_main(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {CLI_OPTION_JSON, OPTION_PERIOD, {0, 0, 0, 0}};
     const char *period_opt = NULL;
-    int c, rc;
-    while ((c = cli_getopt(cli, &report_detach_cmd, argc, argv, "", opts)) != -1) {
-        if (c == '?')
-            return TN_EXIT_USAGE;
-        if (c == OPT_PERIOD)
-            period_opt = optarg;
-    }
+    int rc;
+    if ((rc = period_opts(cli, &report_detach_cmd, argc, argv, &period_opt)) != TN_EXIT_OK)
+        return rc;
     if (optind >= argc)
         return cli_usage_error(cli, &report_detach_cmd, "%s",
                                _("name the attachment (its name or SHA-256)."));
@@ -735,12 +730,8 @@ static int task_main(struct cli *cli, int argc, char **argv)
     }
     if ((rc = begin_change(s, period)) != TN_EXIT_OK)
         goto out;
-    if (draft_set_task(s, period, code, status, progress, note ? note : "") < 0) {
-        store_rollback(s);
-        rc = db_error(s);
-        goto out;
-    }
-    rc = end_change(cli, s, period);
+    rc = finish_change(cli, s, period,
+                       draft_set_task(s, period, code, status, progress, note ? note : ""));
 out:
     store_close(s);
     return rc;
@@ -952,15 +943,10 @@ static int show_human(struct store *s, const char *period, sqlite3_stmt *d)
 
 static int show_main(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {CLI_OPTION_JSON, OPTION_PERIOD, {0, 0, 0, 0}};
     const char *period_opt = NULL;
-    int c, rc;
-    while ((c = cli_getopt(cli, &report_show_cmd, argc, argv, "", opts)) != -1) {
-        if (c == '?')
-            return TN_EXIT_USAGE;
-        if (c == OPT_PERIOD)
-            period_opt = optarg;
-    }
+    int rc;
+    if ((rc = period_opts(cli, &report_show_cmd, argc, argv, &period_opt)) != TN_EXIT_OK)
+        return rc;
     if (optind < argc)
         period_opt = argv[optind++];
     if (!no_more_args(cli, &report_show_cmd, argc, argv, &rc))
@@ -1038,15 +1024,10 @@ static int run_validation(struct cli *cli, struct store *s, const char *period, 
 
 static int validate_main(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {CLI_OPTION_JSON, OPTION_PERIOD, {0, 0, 0, 0}};
     const char *period_opt = NULL;
-    int c, rc;
-    while ((c = cli_getopt(cli, &report_validate_cmd, argc, argv, "", opts)) != -1) {
-        if (c == '?')
-            return TN_EXIT_USAGE;
-        if (c == OPT_PERIOD)
-            period_opt = optarg;
-    }
+    int rc;
+    if ((rc = period_opts(cli, &report_validate_cmd, argc, argv, &period_opt)) != TN_EXIT_OK)
+        return rc;
     if (!no_more_args(cli, &report_validate_cmd, argc, argv, &rc))
         return rc;
     struct store *s;
@@ -1078,15 +1059,10 @@ static int validate_main(struct cli *cli, int argc, char **argv)
 
 static int submit_main(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {CLI_OPTION_JSON, OPTION_PERIOD, {0, 0, 0, 0}};
     const char *period_opt = NULL;
-    int c, rc;
-    while ((c = cli_getopt(cli, &report_submit_cmd, argc, argv, "", opts)) != -1) {
-        if (c == '?')
-            return TN_EXIT_USAGE;
-        if (c == OPT_PERIOD)
-            period_opt = optarg;
-    }
+    int rc;
+    if ((rc = period_opts(cli, &report_submit_cmd, argc, argv, &period_opt)) != TN_EXIT_OK)
+        return rc;
     if (!no_more_args(cli, &report_submit_cmd, argc, argv, &rc))
         return rc;
     struct store *s;

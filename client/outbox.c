@@ -239,40 +239,29 @@ static int ack_submit(struct store *s, const struct outbox_item *it, const struc
     if (!req)
         return -1;
     int rc = -1;
-    sqlite3_stmt *st = store_prepare(
-        s, "UPDATE drafts SET state = 'sent', submission_id = ?2, revision = ?3, reason = '', "
-           "queued_seq = 0 WHERE period_code = ?1 AND queued_seq = ?4");
-    if (!st)
-        goto out;
-    sqlite3_bind_text(st, 1, req->period_code, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, r->submission_id);
-    sqlite3_bind_int(st, 3, r->revision);
-    sqlite3_bind_int64(st, 4, it->seq);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        goto out;
-    sqlite3_finalize(st);
-    /* The draft may have been edited after it was queued: still remember
-     * which revision the server holds. */
-    st = store_prepare(s, "UPDATE drafts SET submission_id = ?2, revision = ?3 "
-                          "WHERE period_code = ?1 AND revision < ?3");
-    if (!st)
-        goto out;
-    sqlite3_bind_text(st, 1, req->period_code, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, r->submission_id);
-    sqlite3_bind_int(st, 3, r->revision);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        goto out;
-    sqlite3_finalize(st);
-    st = store_prepare(s, "UPDATE submissions SET current = 0 WHERE period_code = ?1 AND "
-                          "submission_id <> ?2 AND revision < ?3");
-    if (!st)
-        goto out;
-    sqlite3_bind_text(st, 1, req->period_code, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, r->submission_id);
-    sqlite3_bind_int(st, 3, r->revision);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        goto out;
-    sqlite3_finalize(st);
+    /* The draft may have been edited after it was queued: the second update
+     * still remembers which revision the server holds. */
+    static const char *const updates[] = {
+        "UPDATE drafts SET state = 'sent', submission_id = ?2, revision = ?3, reason = '', "
+        "queued_seq = 0 WHERE period_code = ?1 AND queued_seq = ?4",
+        "UPDATE drafts SET submission_id = ?2, revision = ?3 "
+        "WHERE period_code = ?1 AND revision < ?3",
+        "UPDATE submissions SET current = 0 WHERE period_code = ?1 AND "
+        "submission_id <> ?2 AND revision < ?3"};
+    sqlite3_stmt *st = NULL;
+    for (size_t i = 0; i < sizeof updates / sizeof *updates; i++) {
+        st = store_prepare(s, updates[i]);
+        if (!st)
+            goto out;
+        sqlite3_bind_text(st, 1, req->period_code, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, r->submission_id);
+        sqlite3_bind_int(st, 3, r->revision);
+        if (i == 0)
+            sqlite3_bind_int64(st, 4, it->seq);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            goto out;
+        sqlite3_finalize(st);
+    }
     /* A replay may come after a pull already brought a later state (a
      * review): never move a known submission back. */
     st = store_prepare(

@@ -223,6 +223,16 @@ static int our_cert_validity(const struct rpc_client *c, char *buf, size_t len)
     return v;
 }
 
+/* The events the TLS call that returned r waits for (POLLIN or POLLOUT), or
+ * 0 when it failed; the SSL error in *e. */
+static short tls_want(SSL *ssl, int r, int *e)
+{
+    *e = SSL_get_error(ssl, r);
+    if (*e == SSL_ERROR_WANT_READ)
+        return POLLIN;
+    return *e == SSL_ERROR_WANT_WRITE ? POLLOUT : 0;
+}
+
 /* Explain a failed SSL call. `ret` and `err` are its return and
  * SSL_get_error(); `handshake` tells which phase it was. Always -1. */
 static int tls_failure(struct rpc_client *c, int ret, int err, bool handshake,
@@ -447,13 +457,9 @@ static int tls_handshake(struct rpc_client *c, struct rpc_status *st)
         int r = SSL_connect(c->ssl);
         if (r == 1)
             break;
-        int e = SSL_get_error(c->ssl, r);
-        short ev;
-        if (e == SSL_ERROR_WANT_READ)
-            ev = POLLIN;
-        else if (e == SSL_ERROR_WANT_WRITE)
-            ev = POLLOUT;
-        else
+        int e;
+        short ev = tls_want(c->ssl, r, &e);
+        if (!ev)
             return tls_failure(c, r, e, true, st);
         int w = wait_fd(c->fd, ev, deadline);
         if (w == 0) {
@@ -533,13 +539,9 @@ static int tls_write_all(struct rpc_client *c, const uint8_t *data, size_t len, 
             len -= n;
             continue;
         }
-        int e = SSL_get_error(c->ssl, r);
-        short ev;
-        if (e == SSL_ERROR_WANT_WRITE)
-            ev = POLLOUT;
-        else if (e == SSL_ERROR_WANT_READ)
-            ev = POLLIN;
-        else
+        int e;
+        short ev = tls_want(c->ssl, r, &e);
+        if (!ev)
             return tls_failure(c, r, e, false, st);
         int w = wait_fd(c->fd, ev, deadline);
         if (w <= 0) {
@@ -572,13 +574,9 @@ static int tls_read_some(struct rpc_client *c, int64_t deadline, struct rpc_stat
             c->in.len += n;
             return 0;
         }
-        int e = SSL_get_error(c->ssl, r);
-        short ev;
-        if (e == SSL_ERROR_WANT_READ)
-            ev = POLLIN;
-        else if (e == SSL_ERROR_WANT_WRITE)
-            ev = POLLOUT;
-        else
+        int e;
+        short ev = tls_want(c->ssl, r, &e);
+        if (!ev)
             return tls_failure(c, r, e, false, st);
         int w = wait_fd(c->fd, ev, deadline);
         if (w <= 0) {

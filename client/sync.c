@@ -421,10 +421,8 @@ static enum outcome send_request(struct ctx *c, const struct outbox_item *it)
     protobuf_c_message_free_unpacked(req, NULL);
     if (o == OUT_GONE)
         return OUT_OK; /* replaced by a newer item, which comes later */
-    if (o == OUT_REFUSED)
-        return refuse(c, it);
     if (o != OUT_OK)
-        return o;
+        return o == OUT_REFUSED ? refuse(c, it) : o;
     struct outbox_receipt rc;
     memset(&rc, 0, sizeof rc);
     char summary[512] = "";
@@ -526,12 +524,8 @@ static enum outcome send_attachment(struct ctx *c, const struct outbox_item *it)
         sreq.size = a->size;
         ProtobufCMessage *resp = NULL;
         enum outcome o = call(c, "AttachmentStatus", &sreq.base, &resp, 0);
-        if (o == OUT_REFUSED) {
-            result = refuse(c, it);
-            goto out;
-        }
         if (o != OUT_OK) {
-            result = o;
+            result = o == OUT_REFUSED ? refuse(c, it) : o;
             goto out;
         }
         const Tamnong__AttachmentStatusResponse *sr =
@@ -568,12 +562,8 @@ static enum outcome send_attachment(struct ctx *c, const struct outbox_item *it)
                 restart = true; /* our offset is not the server's: ask again */
                 break;
             }
-            if (o == OUT_REFUSED) {
-                result = refuse(c, it);
-                goto out;
-            }
             if (o != OUT_OK) {
-                result = o;
+                result = o == OUT_REFUSED ? refuse(c, it) : o;
                 goto out;
             }
             const Tamnong__AttachmentChunkResponse *cr =
