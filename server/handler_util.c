@@ -222,13 +222,72 @@ void handler_answer_arena(struct call *call, ProtobufCClosure done, const Protob
     arena_free(a);
 }
 
-Tamnong__AgencyRef *agency_ref(struct arena *a, const json_t *x)
+/* One JSON value into the field storage at p (a singular field, or one
+ * element of a repeated one). */
+static void json_field(struct arena *a, const ProtobufCFieldDescriptor *f, void *p, const json_t *v)
 {
-    Tamnong__AgencyRef *r = arena_alloc(a, sizeof *r);
-    if (!r)
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_STRING:
+        *(const char **)p = json_is_string(v) ? json_string_value(v) : "";
+        break;
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_SINT32:
+    case PROTOBUF_C_TYPE_SFIXED32:
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32:
+    case PROTOBUF_C_TYPE_ENUM:
+        *(int32_t *)p = (int32_t)json_integer_value(v);
+        break;
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+        *(int64_t *)p = (int64_t)json_integer_value(v);
+        break;
+    case PROTOBUF_C_TYPE_BOOL:
+        *(protobuf_c_boolean *)p = json_is_true(v);
+        break;
+    case PROTOBUF_C_TYPE_MESSAGE:
+        *(ProtobufCMessage **)p = arena_message(a, f->descriptor, v);
+        break;
+    default: /* floats and bytes: not sent from JSON */
+        break;
+    }
+}
+
+ProtobufCMessage *arena_message(struct arena *a, const ProtobufCMessageDescriptor *d,
+                                const json_t *x)
+{
+    ProtobufCMessage *m = arena_alloc(a, d->sizeof_message);
+    if (!m)
         return NULL;
-    tamnong__agency_ref__init(r);
-    r->code = jstr(x, "code");
-    r->name = jstr(x, "name");
-    return r;
+    protobuf_c_message_init(d, m);
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        const json_t *v = json_object_get(x, f->name);
+        void *p = (char *)m + f->offset;
+        if (f->label != PROTOBUF_C_LABEL_REPEATED) {
+            if (v)
+                json_field(a, f, p, v);
+            continue;
+        }
+        size_t n = json_array_size(v), size;
+        switch (f->type) {
+        case PROTOBUF_C_TYPE_STRING:
+        case PROTOBUF_C_TYPE_MESSAGE:
+            size = sizeof(void *);
+            break;
+        default:
+            continue; /* repeated scalars: none in the responses built from JSON */
+        }
+        char *items = n ? arena_alloc(a, n * size) : NULL;
+        if (n && !items)
+            return NULL;
+        for (size_t k = 0; k < n; k++)
+            json_field(a, f, items + k * size, json_array_get(v, k));
+        *(size_t *)((char *)m + f->quantifier_offset) = n;
+        *(void **)p = items;
+    }
+    return m;
 }

@@ -106,9 +106,23 @@ void arena_free(struct arena *a);
 void handler_answer_arena(struct call *call, ProtobufCClosure done, const ProtobufCMessage *resp,
                           struct arena *a);
 
-/* {"code","name"} as an AgencyRef pointing into the JSON; NULL when out of
- * memory. */
-Tamnong__AgencyRef *agency_ref(struct arena *a, const json_t *x);
+/* A message of type d whose fields are filled from the members of the JSON
+ * object x with the same names (strings point into the JSON; strings, integers,
+ * booleans, nested and repeated messages, repeated strings); absent or
+ * mistyped members keep the default. NULL when out of memory. */
+ProtobufCMessage *arena_message(struct arena *a, const ProtobufCMessageDescriptor *d,
+                                const json_t *x);
+
+/* static TYPE *fn(struct arena *, const json_t *): arena_message for one type,
+ * usable with CONVERT_ARRAY. */
+#define JSON_MESSAGE(fn, type, desc)                                                               \
+    static inline type *fn(struct arena *a, const json_t *x)                                       \
+    {                                                                                              \
+        return (type *)arena_message(a, &(desc), x);                                               \
+    }
+
+/* {"code","name"} as an AgencyRef pointing into the JSON. */
+JSON_MESSAGE(agency_ref, Tamnong__AgencyRef, tamnong__agency_ref__descriptor)
 
 /* Decode a text column; "" for NULL. */
 static inline char *pg_text(const PGresult *res, int row, int col)

@@ -22,6 +22,10 @@
 
 /* Answer resp, or RESOURCE_EXHAUSTED when the arena ran out of memory; then
  * free the arena (and the JSON it holds). */
+JSON_MESSAGE(plan_change, Tamnong__PlanChange, tamnong__plan_change__descriptor)
+JSON_MESSAGE(target_info, Tamnong__TargetInfo, tamnong__target_info__descriptor)
+JSON_MESSAGE(successor, Tamnong__Successor, tamnong__successor__descriptor)
+
 static void answer(struct call *call, ProtobufCClosure done, const ProtobufCMessage *resp,
                    struct arena *a)
 {
@@ -134,18 +138,6 @@ static void import_parsed(uv_work_t *w, int status)
         return;
     }
     import_job_free(j);
-}
-
-static Tamnong__PlanChange *plan_change(struct arena *a, const json_t *x)
-{
-    Tamnong__PlanChange *c = arena_alloc(a, sizeof *c);
-    if (!c)
-        return NULL;
-    tamnong__plan_change__init(c);
-    c->what = jstr(x, "what");
-    c->code = jstr(x, "code");
-    c->change = jstr(x, "change");
-    return c;
 }
 
 static void import_rows(struct call *call, ProtobufCClosure done, const PGresult *res, void *arg)
@@ -277,22 +269,6 @@ static char *string(struct arena *a, const json_t *x)
     return (char *)json_string_value(x);
 }
 
-static Tamnong__TargetInfo *target_info(struct arena *a, const json_t *x)
-{
-    Tamnong__TargetInfo *t = arena_alloc(a, sizeof *t);
-    if (!t)
-        return NULL;
-    tamnong__target_info__init(t);
-    t->year = (int32_t)jint(x, "year");
-    t->comparator = jstr(x, "comparator");
-    t->value = jstr(x, "value");
-    t->low = jstr(x, "low");
-    t->high = jstr(x, "high");
-    t->strive = jbool(x, "strive");
-    t->wording = jstr(x, "wording");
-    return t;
-}
-
 static void targets_rows(struct call *call, ProtobufCClosure done, const PGresult *res, void *arg)
 {
     int rows = PQntuples(res);
@@ -371,19 +347,6 @@ HANDLER(periods, PeriodsRequest, PeriodsResponse)
 }
 
 /* ---------------------------------------------------------------- Agencies */
-
-static Tamnong__Successor *successor(struct arena *a, const json_t *x)
-{
-    Tamnong__Successor *s = arena_alloc(a, sizeof *s);
-    if (!s)
-        return NULL;
-    tamnong__successor__init(s);
-    s->code = jstr(x, "code");
-    s->name = jstr(x, "name");
-    s->effective = jstr(x, "effective");
-    s->kind = jstr(x, "kind");
-    return s;
-}
 
 static void agencies_rows(struct call *call, ProtobufCClosure done, const PGresult *res, void *arg)
 {

@@ -23,6 +23,14 @@
 
 /* ---------------------------------------------------------------- helpers */
 
+JSON_MESSAGE(task_status, Tamnong__TaskStatus, tamnong__task_status__descriptor)
+JSON_MESSAGE(submission_state, Tamnong__SubmissionState, tamnong__submission_state__descriptor)
+JSON_MESSAGE(period_info, Tamnong__PeriodInfo, tamnong__period_info__descriptor)
+JSON_MESSAGE(report_indicator, Tamnong__ReportIndicator, tamnong__report_indicator__descriptor)
+JSON_MESSAGE(indicator_value, Tamnong__IndicatorValue, tamnong__indicator_value__descriptor)
+JSON_MESSAGE(attachment_ref, Tamnong__AttachmentRef, tamnong__attachment_ref__descriptor)
+JSON_MESSAGE(report_task, Tamnong__ReportTask, tamnong__report_task__descriptor)
+
 static void caller_id(const struct call *call, char out[24])
 {
     const struct agency_identity *who = call_agency(call);
@@ -84,47 +92,6 @@ static void query_once(struct call *call, ProtobufCClosure done, const ProtobufC
 
 /* ---------------------------------------------------------------- JSON -> messages */
 
-static char *string(struct arena *a, const json_t *x)
-{
-    const char *s = json_string_value(x);
-    return (char *)(s ? s : "");
-}
-
-static Tamnong__TaskStatus *task_status(struct arena *a, const json_t *x)
-{
-    Tamnong__TaskStatus *t = arena_alloc(a, sizeof *t);
-    if (!t)
-        return NULL;
-    tamnong__task_status__init(t);
-    t->task_code = jstr(x, "task_code");
-    t->status = jstr(x, "status");
-    t->progress = (int32_t)jint(x, "progress");
-    t->note = jstr(x, "note");
-    CONVERT_ARRAY(a, json_object_get(x, "evidence"), &t->evidence, &t->n_evidence, string);
-    t->version = jint(x, "version");
-    t->updated_at_ms = jint(x, "updated_at_ms");
-    t->updated_by = jstr(x, "updated_by");
-    return t;
-}
-
-static Tamnong__SubmissionState *submission_state(struct arena *a, const json_t *x)
-{
-    Tamnong__SubmissionState *s = arena_alloc(a, sizeof *s);
-    if (!s)
-        return NULL;
-    tamnong__submission_state__init(s);
-    s->submission_id = jint(x, "submission_id");
-    s->period_code = jstr(x, "period_code");
-    s->revision = (int32_t)jint(x, "revision");
-    s->state = jstr(x, "state");
-    s->received_at_ms = jint(x, "received_at_ms");
-    s->on_time = jbool(x, "on_time");
-    s->reason = jstr(x, "reason");
-    s->reviewed_at_ms = jint(x, "reviewed_at_ms");
-    s->current = jbool(x, "current");
-    return s;
-}
-
 static Tamnong__SubmissionSummary *submission_summary(struct arena *a, const json_t *x)
 {
     Tamnong__SubmissionSummary *s = arena_alloc(a, sizeof *s);
@@ -134,24 +101,6 @@ static Tamnong__SubmissionSummary *submission_summary(struct arena *a, const jso
     s->agency = agency_ref(a, json_object_get(x, "agency"));
     s->state = submission_state(a, x);
     return s;
-}
-
-static Tamnong__PeriodInfo *period_info(struct arena *a, const json_t *x)
-{
-    Tamnong__PeriodInfo *p = arena_alloc(a, sizeof *p);
-    if (!p)
-        return NULL;
-    tamnong__period_info__init(p);
-    p->code = jstr(x, "code");
-    p->regime = jstr(x, "regime");
-    p->regime_name = jstr(x, "regime_name");
-    p->year = (int32_t)jint(x, "year");
-    p->window_start = jstr(x, "window_start");
-    p->window_end = jstr(x, "window_end");
-    p->deadline = jstr(x, "deadline");
-    p->deadline_at_ms = jint(x, "deadline_at_ms");
-    p->time_zone = jstr(x, "time_zone");
-    return p;
 }
 
 static Tamnong__Assignment *assignment(struct arena *a, const json_t *x)
@@ -176,62 +125,6 @@ static Tamnong__Assignment *assignment(struct arena *a, const json_t *x)
     as->task = t;
     as->status = task_status(a, json_object_get(x, "status"));
     return as;
-}
-
-static Tamnong__ReportIndicator *report_indicator(struct arena *a, const json_t *x)
-{
-    Tamnong__ReportIndicator *r = arena_alloc(a, sizeof *r);
-    if (!r)
-        return NULL;
-    tamnong__report_indicator__init(r);
-    r->key = jstr(x, "key");
-    r->name = jstr(x, "name");
-    r->unit = jstr(x, "unit");
-    r->rule = jstr(x, "rule");
-    r->required = jbool(x, "required");
-    r->numerator_label = jstr(x, "numerator_label");
-    r->denominator_label = jstr(x, "denominator_label");
-    return r;
-}
-
-static Tamnong__IndicatorValue *indicator_value(struct arena *a, const json_t *x)
-{
-    Tamnong__IndicatorValue *v = arena_alloc(a, sizeof *v);
-    if (!v)
-        return NULL;
-    tamnong__indicator_value__init(v);
-    v->key = jstr(x, "key");
-    v->value = jstr(x, "value");
-    v->numerator = jstr(x, "numerator");
-    v->denominator = jstr(x, "denominator");
-    v->note = jstr(x, "note");
-    return v;
-}
-
-static Tamnong__AttachmentRef *attachment_ref(struct arena *a, const json_t *x)
-{
-    Tamnong__AttachmentRef *r = arena_alloc(a, sizeof *r);
-    if (!r)
-        return NULL;
-    tamnong__attachment_ref__init(r);
-    r->sha256 = jstr(x, "sha256");
-    r->size = jint(x, "size");
-    r->name = jstr(x, "name");
-    r->content_type = jstr(x, "content_type");
-    return r;
-}
-
-static Tamnong__ReportTask *report_task(struct arena *a, const json_t *x)
-{
-    Tamnong__ReportTask *t = arena_alloc(a, sizeof *t);
-    if (!t)
-        return NULL;
-    tamnong__report_task__init(t);
-    t->task_code = jstr(x, "task_code");
-    t->status = jstr(x, "status");
-    t->progress = (int32_t)jint(x, "progress");
-    t->note = jstr(x, "note");
-    return t;
 }
 
 /* ---------------------------------------------------------------- Pull */
