@@ -28,5 +28,23 @@ HANDLER(submit, SubmitRequest, SubmitReceipt);
 HANDLER(review, ReviewRequest, ReviewReceipt);
 HANDLER(submissions, SubmissionsRequest, SubmissionsResponse);
 HANDLER(submission_get, SubmissionGetRequest, SubmissionGetResponse);
+/* handlers_deadline.c (issue 5) */
+HANDLER(period_status, PeriodStatusRequest, PeriodStatusResponse);
+HANDLER(deadline_extend, DeadlineExtendRequest, DeadlineExtendReceipt);
+/* handlers_oversight.c (issue 6) */
+HANDLER(task_board, TaskBoardRequest, TaskBoardResponse);
+HANDLER(target_progress, TargetProgressRequest, TargetProgressResponse);
+HANDLER(period_close, PeriodCloseRequest, PeriodCloseReceipt);
+HANDLER(report_feedback, ReportFeedbackRequest, ReportFeedbackResponse);
+/* handlers_identity.c (issue 7) */
+HANDLER(login, LoginRequest, LoginResponse);
+HANDLER(logout, LogoutRequest, LogoutResponse);
+HANDLER(whoami, WhoamiRequest, WhoamiResponse);
+HANDLER(user_add, UserAddRequest, UserAddResponse);
+HANDLER(user_update, UserUpdateRequest, UserUpdateResponse);
+HANDLER(audit_verify, AuditVerifyRequest, AuditVerifyResponse);
+/* handlers_cert.c (issue 7) */
+HANDLER(cert_register, CertRegisterRequest, CertRegisterResponse);
+HANDLER(cert_revoke, CertRevokeRequest, CertRevokeResponse);
 
 #endif
