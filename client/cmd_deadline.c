@@ -92,16 +92,15 @@ static void deadline_text(int64_t ms, char *buf, size_t len)
 static json_t *kind_count_json(const Tamnong__KindCount *k)
 {
     return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "kind", k->kind, "expected",
-                     k->expected, "submitted", k->submitted, "on_time", k->on_time, "late",
-                     k->late, "missing", k->missing, "returned", k->returned, "accepted",
-                     k->accepted);
+                     k->expected, "submitted", k->submitted, "on_time", k->on_time, "late", k->late,
+                     "missing", k->missing, "returned", k->returned, "accepted", k->accepted);
 }
 
 static json_t *reporter_json(const Tamnong__ReporterStatus *x)
 {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "agency", x->agency ? x->agency->code : "",
-                          "name", x->agency ? x->agency->name : "", "kind", x->kind, "status",
-                          x->status);
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s}", "agency", x->agency ? x->agency->code : "", "name",
+                  x->agency ? x->agency->name : "", "kind", x->kind, "status", x->status);
     if (!o)
         return NULL;
     bool bad = false;
@@ -218,9 +217,8 @@ static void say_not_admin(void)
 
 static int status_main(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {CLI_OPTION_JSON,
-                                         {"kind", required_argument, NULL, OPT_KIND},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        CLI_OPTION_JSON, {"kind", required_argument, NULL, OPT_KIND}, {0, 0, 0, 0}};
     Tamnong__PeriodStatusRequest req = TAMNONG__PERIOD_STATUS_REQUEST__INIT;
     int c;
     while ((c = cli_getopt(cli, &cmd_admin_status, argc, argv, "", opts)) != -1) {
@@ -440,8 +438,7 @@ static int extend_main(struct cli *cli, int argc, char **argv)
             printf(ngettext("%d report received late is now on time.\n",
                             "%d reports received late are now on time.\n", r->became_on_time),
                    r->became_on_time);
-        printf(_("Extension number %lld, recorded with its reason.\n"),
-               (long long)r->extension_id);
+        printf(_("Extension number %lld, recorded with its reason.\n"), (long long)r->extension_id);
         rc = fflush(stdout) == 0 ? TN_EXIT_OK : TN_EXIT_SOFTWARE;
     }
     protobuf_c_message_free_unpacked(resp, NULL);

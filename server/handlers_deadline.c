@@ -143,7 +143,7 @@ HANDLER(deadline_extend, DeadlineExtendRequest, DeadlineExtendReceipt)
     tls_hex(in->request_uuid.data, 16, h);
     snprintf(uuid, sizeof uuid, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16, h + 20);
     caller_id(call, aid);
-    const char *params[] = {aid, uuid, sha, in->period_code, in->agency_code, in->until,
-                            in->reason};
+    const char *params[] = {aid,       uuid,      sha, in->period_code, in->agency_code,
+                            in->until, in->reason};
     handler_query(call, done, SQL_DEADLINE_EXTEND, 7, params, deadline_extend_rows, NULL);
 }

@@ -6,9 +6,7 @@
 
 const struct sql_statement sql_statements[SQL__COUNT] = {
     /* The database's business clock (test_clock shifts it, as the server's). */
-    [SQL_PING] = {"ping",
-                  "SELECT tn_ms(tamnong_clock_timestamp())",
-                  0},
+    [SQL_PING] = {"ping", "SELECT tn_ms(tamnong_clock_timestamp())", 0},
     [SQL_AGENCY_BY_FINGERPRINT] = {"agency_by_fingerprint",
                                    "SELECT a.id, a.code, a.name, c.role = 'operator', "
                                    "agency_is_standing(a.id) FROM agency a "

@@ -117,7 +117,8 @@ static int validate(const struct srv_config *c, char *err, size_t errlen)
         return -1;
     }
     if (c->test_clock_frozen && !c->test_clock) {
-        snprintf(err, errlen, "option 'test_clock_frozen' needs test_clock (the instant to stop at)");
+        snprintf(err, errlen,
+                 "option 'test_clock_frozen' needs test_clock (the instant to stop at)");
         return -1;
     }
     if (c->preauth_max_frame > c->max_frame) {
