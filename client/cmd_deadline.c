@@ -72,19 +72,22 @@ static const char *status_label(const char *s)
     return s;
 }
 
-/* "2025-06-15 24:00 +07" style: the last moment of a deadline day reads
- * better as that day's end; local time like every time shown. */
-static void deadline_text(int64_t ms, char *buf, size_t len)
+/* The last day to send (YYYY-MM-DD, in the period's time zone) of a
+ * deadline at ms: the period's own deadline day, moved by whole days for an
+ * extension (extensions end at the end of a day in the same zone). */
+static void deadline_text(const Tamnong__PeriodInfo *p, int64_t ms, char *buf, size_t len)
 {
-    if (ms <= 0) {
+    int y, m, d;
+    if (!p || ms <= 0 || sscanf(p->deadline, "%4d-%2d-%2d", &y, &m, &d) != 3) {
         snprintf(buf, len, "—");
         return;
     }
-    /* deadline_at is the first instant after the day: show the day itself. */
-    out_local_time(ms - 1000, buf, len);
-    char *sp = strchr(buf, ' ');
-    if (sp)
-        *sp = '\0';
+    int64_t diff = ms - p->deadline_at_ms;
+    long days = (long)((diff + (diff >= 0 ? 43200000 : -43200000)) / 86400000);
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d + (int)days, .tm_hour = 12};
+    time_t t = timegm(&tm);
+    if (!gmtime_r(&t, &tm) || strftime(buf, len, "%Y-%m-%d", &tm) == 0)
+        snprintf(buf, len, "—");
 }
 
 /* ------------------------------------------------------------ admin status */
@@ -192,7 +195,7 @@ static int status_human(const Tamnong__PeriodStatusResponse *r)
         char when[64] = "—", dl[64], note[1200] = "";
         if (x->received_at_ms > 0)
             out_local_time(x->received_at_ms, when, sizeof when);
-        deadline_text(x->deadline_at_ms, dl, sizeof dl);
+        deadline_text(p, x->deadline_at_ms, dl, sizeof dl);
         if (*x->review_reason)
             snprintf(note, sizeof note, _("returned: %s"), x->review_reason);
         if (*x->extension_reason) {
