@@ -41,6 +41,14 @@ CREATE FUNCTION tamnong_clock_timestamp() RETURNS timestamptz LANGUAGE sql VOLAT
                     clock_timestamp() + tamnong_clock_offset())
 $$;
 
+-- tn_ms (003) made inlinable: extract(epoch FROM timestamptz) is only STABLE,
+-- so the IMMUTABLE function was called (not inlined) once per value, which
+-- dominated lists of thousands of rows. The difference of two timestamptz
+-- is IMMUTABLE and gives the same number.
+CREATE OR REPLACE FUNCTION tn_ms(t timestamptz) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$
+    SELECT (extract(epoch FROM (t - timestamptz '1970-01-01 00:00:00+00')) * 1000)::bigint
+$$;
+
 -- Who granted (agency id; a person may be added with logins, issue 7), when,
 -- under which request id (exactly-once through request_log).
 CREATE TABLE deadline_extension (
@@ -54,8 +62,9 @@ CREATE TABLE deadline_extension (
     granted_at   timestamptz NOT NULL DEFAULT tamnong_now(),
     request_uuid uuid NOT NULL
 );
--- deadline_of looks up (period, agency) and (period, NULL); both use this.
-CREATE INDEX deadline_extension_period ON deadline_extension (period_id, agency_id, deadline_at);
+-- extension_in_force reads them in this order.
+CREATE INDEX deadline_extension_period
+    ON deadline_extension (period_id, agency_id, deadline_at DESC, id DESC);
 
 -- PeriodStatus reads the current revision of every expected reporter of one
 -- period (3,500 units nationally): by period first.
@@ -86,24 +95,41 @@ BEGIN
     END IF;
 END $$;
 
+-- The extension in force in each scope: per period, one row per agency that
+-- has extensions and one (agency_id NULL) for every reporter, if any: the
+-- extension that grants the latest deadline (the later granted on a tie).
+CREATE VIEW extension_in_force AS
+    SELECT DISTINCT ON (e.period_id, e.agency_id) e.period_id, e.agency_id, e.deadline_at,
+           e.reason, e.id
+    FROM deadline_extension e
+    ORDER BY e.period_id, e.agency_id, e.deadline_at DESC, e.id DESC;
+
 -- The effective deadline of agency a for period pid (one row; none when the
--- period does not exist): deadline_at is the one that counts; extended_at
--- and reason are those of the extension that sets it, NULL when the
--- period's own deadline counts. A plain SQL set-returning function, so the
--- planner inlines it into the queries that use it per row.
+-- period does not exist): deadline_at is the one that counts, the later of
+-- the period's own deadline, a's extension and the extension for every
+-- reporter; extended_at, reason and extension_id are those of the
+-- extension that sets it (a's own on a tie), NULL when the period's own
+-- deadline counts. The one definition: a plain SQL function without LIMIT
+-- or aggregate, so the planner inlines it and, over many agencies or
+-- submissions (LATERAL), joins the few extensions once instead of looking
+-- them up per row.
 CREATE FUNCTION deadline_of(a bigint, pid bigint)
 RETURNS TABLE (deadline_at timestamptz, extended_at timestamptz, reason text, extension_id bigint)
 LANGUAGE sql STABLE ROWS 1 AS $$
-    SELECT greatest(p.deadline_at, x.deadline_at),
-           CASE WHEN x.deadline_at > p.deadline_at THEN x.deadline_at END,
-           CASE WHEN x.deadline_at > p.deadline_at THEN x.reason END,
-           CASE WHEN x.deadline_at > p.deadline_at THEN x.id END
+    SELECT greatest(p.deadline_at, own.deadline_at, al.deadline_at),
+           CASE WHEN greatest(own.deadline_at, al.deadline_at) > p.deadline_at
+                THEN greatest(own.deadline_at, al.deadline_at) END,
+           CASE WHEN own.deadline_at > p.deadline_at
+                     AND own.deadline_at >= coalesce(al.deadline_at, own.deadline_at)
+                THEN own.reason
+                WHEN al.deadline_at > p.deadline_at THEN al.reason END,
+           CASE WHEN own.deadline_at > p.deadline_at
+                     AND own.deadline_at >= coalesce(al.deadline_at, own.deadline_at)
+                THEN own.id
+                WHEN al.deadline_at > p.deadline_at THEN al.id END
     FROM period p
-    LEFT JOIN LATERAL (SELECT e.deadline_at, e.reason, e.id
-                       FROM deadline_extension e
-                       WHERE e.period_id = p.id AND (e.agency_id = a OR e.agency_id IS NULL)
-                       ORDER BY e.deadline_at DESC, e.id DESC
-                       LIMIT 1) x ON true
+    LEFT JOIN extension_in_force own ON own.period_id = p.id AND own.agency_id = a
+    LEFT JOIN extension_in_force al ON al.period_id = p.id AND al.agency_id IS NULL
     WHERE p.id = pid
 $$;
 
@@ -126,19 +152,44 @@ CREATE FUNCTION period_info_json(p period, a bigint) RETURNS jsonb LANGUAGE sql 
     WHERE r.code = p.regime
 $$;
 
--- on_time as the rule says, not as stored at receipt.
-CREATE OR REPLACE FUNCTION submission_state_json(s submission) RETURNS jsonb
+-- A submission as SubmissionState with the given on_time (lists compute it
+-- for all their rows at once through deadline_of); the one-argument form
+-- of 003 now computes on_time by the rule, not as stored at receipt.
+CREATE FUNCTION submission_state_json(s submission, on_time boolean) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object('submission_id', s.id,
                               'period_code', (SELECT code FROM period WHERE id = s.period_id),
                               'revision', s.revision, 'state', s.state,
                               'received_at_ms', tn_ms(s.received_at),
-                              'on_time', submission_on_time(s),
+                              'on_time', on_time,
                               'reason', coalesce(s.reason, ''),
                               'reviewed_at_ms', coalesce(tn_ms(s.reviewed_at), 0),
                               'current', s.current,
                               'agency', (SELECT jsonb_build_object('code', code, 'name', name)
                                          FROM agency WHERE id = s.agency_id))
+$$;
+
+CREATE OR REPLACE FUNCTION submission_state_json(s submission) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT submission_state_json(s, submission_on_time(s))
+$$;
+
+-- As in 003, with on_time by the rule (deadline_of joined once).
+CREATE OR REPLACE FUNCTION submissions_list(a bigint, admin boolean, period_code text,
+                                            state_f text, agency_code text)
+RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object('submissions',
+                              coalesce(jsonb_agg(submission_state_json(s, s.received_at < d.deadline_at)
+                                                 ORDER BY p.deadline, p.code, g.code,
+                                                          s.revision DESC), '[]'))
+    FROM submission s
+    JOIN period p ON p.id = s.period_id
+    JOIN agency g ON g.id = s.agency_id
+    CROSS JOIN LATERAL deadline_of(s.agency_id, s.period_id) d
+    WHERE (s.agency_id = a OR admin)
+      AND (coalesce(period_code, '') = '' OR p.code = period_code)
+      AND (coalesce(state_f, '') = '' OR s.state = state_f)
+      AND (NOT admin OR coalesce(agency_code, '') = '' OR g.code = agency_code)
 $$;
 
 -- Every agency that has a duty on day d under the current plan: leads or
@@ -169,7 +220,8 @@ $$;
 
 -- ---------------------------------------------------------------- Pull
 
--- As in 003; periods carry a's extension (period_info_json).
+-- As in 003; periods carry a's extension (period_info_json), submissions
+-- their on_time by the rule.
 CREATE OR REPLACE FUNCTION report_pull(a bigint, client_version int, since bigint, as_of text)
 RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -218,8 +270,10 @@ BEGIN
         coalesce((SELECT jsonb_agg(task_status_json(s) ORDER BY s.change_seq)
                   FROM task_status s WHERE s.agency_id = a AND s.change_seq > since), '[]'),
         'submissions',
-        coalesce((SELECT jsonb_agg(submission_state_json(s) ORDER BY s.change_seq)
-                  FROM submission s WHERE s.agency_id = a AND s.change_seq > since), '[]'),
+        coalesce((SELECT jsonb_agg(submission_state_json(s, s.received_at < d.deadline_at)
+                                   ORDER BY s.change_seq)
+                  FROM submission s CROSS JOIN LATERAL deadline_of(s.agency_id, s.period_id) d
+                  WHERE s.agency_id = a AND s.change_seq > since), '[]'),
         'cursor',
         greatest(since,
                  coalesce((SELECT max(change_seq) FROM task_status WHERE agency_id = a), 0),
@@ -385,6 +439,7 @@ BEGIN
              SELECT DISTINCT ON (s.agency_id) s.agency_id, s.received_at
              FROM submission s WHERE s.period_id = p.id AND s.state = 'accepted'
              ORDER BY s.agency_id, s.revision DESC),
+         cur AS MATERIALIZED (SELECT * FROM submission c WHERE c.period_id = p.id AND c.current),
          x AS MATERIALIZED (
              SELECT g.id, g.code, g.name, g.kind,
                     c.id AS sid, c.revision, c.state, c.received_at, c.reason,
@@ -392,7 +447,7 @@ BEGIN
                     dl.deadline_at, dl.reason AS ext_reason
              FROM (SELECT DISTINCT r FROM period_reporters(period_duty_day(p)) r) e
              JOIN agency g ON g.id = e.r
-             LEFT JOIN submission c ON c.period_id = p.id AND c.agency_id = g.id AND c.current
+             LEFT JOIN cur c ON c.agency_id = g.id
              LEFT JOIN acc k ON k.agency_id = g.id
              CROSS JOIN LATERAL deadline_of(g.id, p.id) dl
              WHERE coalesce(kind_f, '') = '' OR g.kind = kind_f),
