@@ -11,7 +11,7 @@
 -- deadline_at and the latest deadline any extension grants to that agency or
 -- to every reporter (deadline_of). Extensions only ever give more time: the
 -- table is an append-only audit record, and a "shorter" extension is refused
--- rather than recorded, so a report judged on time never becomes late.
+-- rather than recorded, so no extension ever makes a report late.
 --
 -- submission.on_time (003) keeps what the Submit receipt said when the report
 -- arrived; it is not what is shown. Everything that shows timeliness (Pull's
@@ -439,7 +439,9 @@ BEGIN
              SELECT DISTINCT ON (s.agency_id) s.agency_id, s.received_at
              FROM submission s WHERE s.period_id = p.id AND s.state = 'accepted'
              ORDER BY s.agency_id, s.revision DESC),
-         cur AS MATERIALIZED (SELECT * FROM submission c WHERE c.period_id = p.id AND c.current),
+         cur AS MATERIALIZED (  -- the current revisions (without their content)
+             SELECT c.agency_id, c.id, c.revision, c.state, c.received_at, c.reason
+             FROM submission c WHERE c.period_id = p.id AND c.current),
          x AS MATERIALIZED (
              SELECT g.id, g.code, g.name, g.kind,
                     c.id AS sid, c.revision, c.state, c.received_at, c.reason,
