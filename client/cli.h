@@ -47,6 +47,9 @@ extern const struct command cmd_status;
  * of the admin group in cmd_admin.c. */
 extern const struct command cmd_admin_submissions;
 extern const struct command cmd_admin_review;
+/* `tamnong admin status` and `tamnong admin extend` (cmd_deadline.c). */
+extern const struct command cmd_admin_status;
+extern const struct command cmd_admin_extend;
 extern const struct command cmd_help;
 
 const struct command *cli_find(const struct command *const *table, const char *name);

@@ -289,8 +289,17 @@ static const struct command admin_plan_cmd = {
        "'tamnong admin --help').\n"),
 };
 
-static const struct command *const admin_commands[] = {&admin_plan_cmd, &cmd_admin_submissions,
-                                                       &cmd_admin_review, NULL};
+/* One row per line: easier to add to. */
+/* clang-format off */
+static const struct command *const admin_commands[] = {
+    &admin_plan_cmd,
+    &cmd_admin_submissions,
+    &cmd_admin_review,
+    &cmd_admin_status,
+    &cmd_admin_extend,
+    NULL,
+};
+/* clang-format on */
 
 static int admin_main(struct cli *cli, int argc, char **argv)
 {
@@ -319,5 +328,9 @@ const struct command cmd_admin = {
        "      List the reports received; with an ID, show that report in full.\n"
        "  tamnong admin review ID (--accept | --return REASON)\n"
        "      Accept report ID or return it for correction; saved here and sent by\n"
-       "      'tamnong sync'.\n"),
+       "      'tamnong sync'.\n"
+       "  tamnong admin status PERIOD [--kind KIND]\n"
+       "      Who was expected to report for PERIOD and who did, on time or late.\n"
+       "  tamnong admin extend PERIOD [--agency CODE] --until YYYY-MM-DD --reason TEXT\n"
+       "      Give an agency, or every reporter, until the end of that day.\n"),
 };

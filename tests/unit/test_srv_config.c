@@ -148,7 +148,18 @@ TEST(test_clock)
     char err[512] = "";
     CHECK_EQ_INT(srv_config_load(&c, NULL, err, sizeof err), 0);
     CHECK(c.test_clock == NULL); /* the real clock by default */
+    CHECK(!c.test_clock_frozen);
     srv_config_free(&c);
+    CHECK_EQ_INT(load_text(&c,
+                           "test_clock = 2025-06-15T23:59:59+07:00\n"
+                           "test_clock_frozen = yes\n",
+                           err, sizeof err),
+                 0);
+    CHECK(c.test_clock_frozen);
+    srv_config_free(&c);
+    /* standing still needs an instant to stand at */
+    CHECK_EQ_INT(load_text(&c, "test_clock_frozen = yes\n", err, sizeof err), -1);
+    CHECK(strstr(err, "test_clock_frozen") != NULL);
     CHECK_EQ_INT(load_text(&c, "test_clock = 2025-06-10T09:00:00+07:00\n", err, sizeof err), 0);
     CHECK_EQ_STR(c.test_clock, "2025-06-10T09:00:00+07:00");
     srv_config_free(&c);
