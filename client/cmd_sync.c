@@ -130,8 +130,7 @@ static int run(struct cli *cli, const struct command *cmd, struct sync_options *
     int fd = -1;
     int l = sync_lock(s, &fd);
     if (l == 1) {
-        out_log(LOG_WARNING, "%s",
-                _("another sync is running: try again when it has finished."));
+        out_log(LOG_WARNING, "%s", _("another sync is running: try again when it has finished."));
         store_close(s);
         return TN_EXIT_TEMPFAIL;
     }
@@ -159,13 +158,12 @@ static int run(struct cli *cli, const struct command *cmd, struct sync_options *
     o->json = cli->json;
     rc = sync_run(s, o, r);
     if (cli->json) {
-        json_t *j =
-            json_pack("{s:i, s:i, s:i, s:i, s:i, s:o, s:o, s:o, s:o, s:i}", "sent", r->sent,
-                      "replayed", r->replayed, "refused", r->refused, "waiting", r->waiting,
-                      "failed", r->failed, "items", r->items ? r->items : json_array(),
-                      "ready_queued", ready ? ready : json_array(), "pull",
-                      sync_pull_json(&r->pull), "stopped",
-                      r->stopped[0] ? json_string(r->stopped) : json_null(), "exit", rc);
+        json_t *j = json_pack("{s:i, s:i, s:i, s:i, s:i, s:o, s:o, s:o, s:o, s:i}", "sent", r->sent,
+                              "replayed", r->replayed, "refused", r->refused, "waiting", r->waiting,
+                              "failed", r->failed, "items", r->items ? r->items : json_array(),
+                              "ready_queued", ready ? ready : json_array(), "pull",
+                              sync_pull_json(&r->pull), "stopped",
+                              r->stopped[0] ? json_string(r->stopped) : json_null(), "exit", rc);
         r->items = NULL;
         if (j)
             reminders(s, true, j);
@@ -212,7 +210,9 @@ static int loop(struct cli *cli, struct sync_options *o, bool forget, bool submi
         struct sync_result r;
         int rc = run(cli, &cmd_sync, o, forget, submit_ready, &r);
         forget = false; /* once, not every round */
-        out_log(rc == TN_EXIT_OK ? LOG_INFO : rc == TN_EXIT_TEMPFAIL ? LOG_WARNING : LOG_ERR,
+        out_log(rc == TN_EXIT_OK         ? LOG_INFO
+                : rc == TN_EXIT_TEMPFAIL ? LOG_WARNING
+                                         : LOG_ERR,
                 _("run %lu finished (exit %d): sent %d, waiting %d, refused %d."), n, rc, r.sent,
                 r.waiting, r.failed);
         if (stop_flag)

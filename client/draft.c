@@ -526,8 +526,8 @@ int draft_queue_ready(struct store *s, const char *period, struct rr_problems *p
         goto fail;
     if (n > 0) {
         /* Valid when validated, not any more (a pull brought new rules). */
-        if (exec_text(s, "UPDATE drafts SET state = 'draft' WHERE period_code = ?1", period,
-                      NULL) < 0 ||
+        if (exec_text(s, "UPDATE drafts SET state = 'draft' WHERE period_code = ?1", period, NULL) <
+                0 ||
             store_commit(s) < 0)
             goto fail;
         return -2;

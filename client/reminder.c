@@ -6,7 +6,7 @@
 
 #include "i18n.h"
 
-#define DAY_MS     86400000LL
+#define DAY_MS      86400000LL
 #define PROVINCE_MS (7 * 3600000LL) /* Asia/Ho_Chi_Minh: UTC+7 all year */
 
 /* Days since 1970-01-01 of a civil date (H. Hinnant's algorithm). */

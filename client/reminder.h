@@ -54,10 +54,10 @@ struct reminder_case {
 
 struct reminder {
     enum reminder_level level;
-    int days_left;          /* deadline day minus today: 0 on the day, < 0 late */
-    char deadline_day[11];  /* the effective deadline day, YYYY-MM-DD */
-    bool extended;          /* the extension moved the deadline */
-    bool returned;          /* the current revision was returned for correction */
+    int days_left;         /* deadline day minus today: 0 on the day, < 0 late */
+    char deadline_day[11]; /* the effective deadline day, YYYY-MM-DD */
+    bool extended;         /* the extension moved the deadline */
+    bool returned;         /* the current revision was returned for correction */
     enum reminder_draft draft;
 };
 

@@ -86,20 +86,18 @@ json_t *reminder_store_json(const struct reminder_item *items, size_t n)
     for (size_t i = 0; arr && i < n; i++) {
         char msg[1024];
         reminder_message(items[i].period, &items[i].r, msg, sizeof msg);
-        json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:b, s:b, s:s, s:s}", "period",
-                              items[i].period, "level", reminder_level_name(items[i].r.level),
-                              "deadline", items[i].r.deadline_day, "days_left",
-                              items[i].r.days_left, "extended", items[i].r.extended, "returned",
-                              items[i].r.returned, "draft", draft_name(items[i].r.draft),
-                              "message", msg);
+        json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:b, s:b, s:s, s:s}", "period", items[i].period,
+                              "level", reminder_level_name(items[i].r.level), "deadline",
+                              items[i].r.deadline_day, "days_left", items[i].r.days_left,
+                              "extended", items[i].r.extended, "returned", items[i].r.returned,
+                              "draft", draft_name(items[i].r.draft), "message", msg);
         if (o)
             json_array_append_new(arr, o);
     }
     return arr;
 }
 
-int reminder_store_log(struct store *s, const struct reminder_item *items, size_t n,
-                       int64_t now_ms)
+int reminder_store_log(struct store *s, const struct reminder_item *items, size_t n, int64_t now_ms)
 {
     char today[11];
     reminder_format_day(reminder_day_of(now_ms), today);

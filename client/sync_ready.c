@@ -30,9 +30,9 @@ int sync_ready_queue(struct store *s, bool json, json_t *events, struct sync_rea
                 printf(_("QUEUED report %s: it was ready (validated), so it is sent now.\n"),
                        periods[i]);
             if (events)
-                json_array_append_new(events, json_pack("{s:s, s:s, s:I}", "period", periods[i],
-                                                        "result", "queued", "seq",
-                                                        (json_int_t)seq));
+                json_array_append_new(events,
+                                      json_pack("{s:s, s:s, s:I}", "period", periods[i], "result",
+                                                "queued", "seq", (json_int_t)seq));
         } else if (q == -2) {
             r->invalid++;
             char why[2048];
