@@ -165,20 +165,20 @@ static int run(struct cli *cli, const struct command *cmd, struct sync_options *
                               sync_pull_json(&r->pull), "stopped",
                               r->stopped[0] ? json_string(r->stopped) : json_null(), "exit", rc);
         r->items = NULL;
-        if (j)
+        if (j && cmd == &cmd_sync)
             reminders(s, true, j);
         if (!j || out_json(j) < 0)
             rc = rc ? rc : TN_EXIT_SOFTWARE;
         json_decref(j);
     } else {
         print_human(o, r, rc);
-        reminders(s, false, NULL);
+        if (cmd == &cmd_sync)
+            reminders(s, false, NULL);
     }
     json_decref(r->items);
     r->items = NULL;
     sync_unlock(fd);
     store_close(s);
-    (void)cmd;
     return rc;
 }
 
@@ -204,8 +204,11 @@ static void sleep_unless_stopped(int64_t ms)
 static int loop(struct cli *cli, struct sync_options *o, bool forget, bool submit_ready,
                 int64_t every_ms)
 {
-    out_log(LOG_INFO, _("sync every %lld minutes (+-10%%) until stopped (SIGTERM or Ctrl-C)."),
-            (long long)(every_ms / 60000));
+    unsigned long minutes = (unsigned long)(every_ms / 60000);
+    out_log(LOG_INFO,
+            ngettext("sync every %lu minute (+-10%%) until stopped (SIGTERM or Ctrl-C).",
+                     "sync every %lu minutes (+-10%%) until stopped (SIGTERM or Ctrl-C).", minutes),
+            minutes);
     for (unsigned long n = 1; !stop_flag; n++) {
         struct sync_result r;
         int rc = run(cli, &cmd_sync, o, forget, submit_ready, &r);
@@ -218,7 +221,8 @@ static int loop(struct cli *cli, struct sync_options *o, bool forget, bool submi
         if (stop_flag)
             break;
         int64_t wait = jittered(every_ms);
-        out_log(LOG_INFO, _("next run in %lld minutes."), (long long)((wait + 30000) / 60000));
+        unsigned long m = (unsigned long)((wait + 30000) / 60000);
+        out_log(LOG_INFO, ngettext("next run in %lu minute.", "next run in %lu minutes.", m), m);
         sleep_unless_stopped(wait);
     }
     out_log(LOG_INFO, "%s", _("stopped on request; what waits is kept for the next run."));
