@@ -1001,6 +1001,8 @@ int sync_run(struct store *s, const struct sync_options *o, struct sync_result *
     }
     if (stop == OUT_OK && o->pull) {
         enum outcome p = do_pull(&c);
+        if (p == OUT_RETRY && stop_requested(&c))
+            p = OUT_STOPPED;
         if (p != OUT_OK) {
             stopped_because(&c, p, _("pull"));
             stop = p;
