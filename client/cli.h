@@ -43,6 +43,7 @@ extern const struct command cmd_task;
 extern const struct command cmd_report;
 extern const struct command cmd_sync;
 extern const struct command cmd_status;
+extern const struct command cmd_schedule;
 /* `tamnong admin submissions` and `tamnong admin review` (cmd_review.c), rows
  * of the admin group in cmd_admin.c. */
 extern const struct command cmd_admin_submissions;

@@ -1045,7 +1045,9 @@ static int validate_main(struct cli *cli, int argc, char **argv)
             sqlite3_finalize(st);
         }
         if (!cli->json)
-            printf(_("The report for %s has no problems: 'tamnong report submit' queues it.\n"),
+            printf(_("The report for %s has no problems and is ready: 'tamnong report submit' "
+                     "queues it now, or the next 'tamnong sync' (also a scheduled one) submits "
+                     "it. Any change makes it a draft again.\n"),
                    period);
     }
     if (j) {
@@ -1150,7 +1152,11 @@ static const struct command report_show_cmd = {"show", N_("Show the report"), sh
                                                N_("Usage: tamnong report show [--json]\n")};
 static const struct command report_validate_cmd = {
     "validate", N_("Check the report with the server's rules"), validate_main,
-    N_("Usage: tamnong report validate [--json]\n")};
+    N_("Usage: tamnong report validate [--json]\n"
+       "\n"
+       "Check the report with the server's rules and print every problem (exit 65\n"
+       "if any). A report without problems is ready: the next 'tamnong sync' (also\n"
+       "the scheduled one) submits it, unless it is changed before.\n")};
 static const struct command report_submit_cmd = {
     "submit", N_("Validate the report and queue it to be sent"), submit_main,
     N_("Usage: tamnong report submit [--json]\n")};
@@ -1202,7 +1208,9 @@ const struct command cmd_report = {
        "                                   postponed\n"
        "  show [--json]                    the whole report\n"
        "  validate [--json]                check it with the server's rules; every\n"
-       "                                   problem is printed (exit 65 if any)\n"
+       "                                   problem is printed (exit 65 if any); without\n"
+       "                                   problems it is ready: the next sync (also\n"
+       "                                   the scheduled one) submits it\n"
        "  submit [--json]                  validate, then queue it (attachments first)\n"
        "\n"
        "Every change prints \"saved, N waiting to send\": it is kept on this computer\n"

@@ -1,4 +1,5 @@
-/* cmd_status: `tamnong status`, from the local state only: what is waiting
+/* cmd_status: `tamnong status`, from the local state only: the deadline
+ * reminders due (reminder_store.h), what is waiting
  * to be sent, what the server acknowledged (receipts), what it refused and
  * why (a stale task update shown as a conflict), and the state of each
  * report as last pulled, with the reason when it was returned. */
@@ -11,6 +12,7 @@
 #include "i18n.h"
 #include "outbox.h"
 #include "output.h"
+#include "reminder_store.h"
 #include "status.h"
 
 static const char *col(sqlite3_stmt *st, int i)
@@ -103,6 +105,27 @@ static int status_main(struct cli *cli, int argc, char **argv)
         out_table_print(t, stdout);
         out_table_free(t);
     }
+
+    /* 0. reminders: a report due soon or late, not submitted */
+    struct reminder_item *rem = NULL;
+    size_t nrem = 0;
+    if (reminder_store_load(s, store_server_now_ms(s), &rem, &nrem) < 0) {
+        out_error(_("Cannot read the local state: %s"), store_errmsg(s));
+        json_decref(root);
+        store_close(s);
+        return TN_EXIT_SOFTWARE;
+    }
+    if (json) {
+        json_object_set_new(root, "reminders", reminder_store_json(rem, nrem));
+    } else if (nrem > 0) {
+        printf("\n%s\n", _("Reminders:"));
+        for (size_t i = 0; i < nrem; i++) {
+            char msg[1024];
+            reminder_message(rem[i].period, &rem[i].r, msg, sizeof msg);
+            printf("  %s: %s\n", reminder_level_name(rem[i].r.level), msg);
+        }
+    }
+    free(rem);
 
     /* 1. waiting */
     sqlite3_stmt *st = store_prepare(s, "SELECT seq, method, ref, created_at_ms, attempts, "
@@ -281,14 +304,18 @@ const struct command cmd_status = {
     status_main,
     N_("Usage: tamnong status [--json]\n"
        "\n"
-       "Show, from what is kept here (no network): what is waiting to be sent, what\n"
-       "the server acknowledged (submission number, revision, time received by the\n"
-       "server's clock, on time or late), what it refused and why (a task changed by\n"
-       "someone else since your last pull is a conflict: pull and update again), and\n"
-       "the state of each report as last pulled, with the reason when the standing\n"
-       "agency returned it for correction.\n"
+       "Show, from what is kept here (no network): the deadline reminders (a report\n"
+       "due in 10 days or less, or late, and not submitted yet: at 10, 3 and 0 days\n"
+       "before the deadline, by the server's clock as last seen), what is waiting to\n"
+       "be sent, what the server acknowledged (submission number, revision, time\n"
+       "received by the server's clock, on time or late), what it refused and why (a\n"
+       "task changed by someone else since your last pull is a conflict: pull and\n"
+       "update again), and the state of each report as last pulled, with the reason\n"
+       "when the standing agency returned it for correction.\n"
        "\n"
        "Options:\n"
-       "  --json   print {agency, state_dir, last_sync, last_pull, waiting, refused,\n"
-       "           receipts, reports}\n"),
+       "  --json   print {agency, state_dir, last_sync, last_pull, reminders, waiting,\n"
+       "           refused, receipts, reports}; reminders: [{period, level (T-10, T-3,\n"
+       "           T-0, late), deadline, days_left, extended, returned, draft (none,\n"
+       "           draft, ready), message}]\n"),
 };

@@ -19,6 +19,7 @@ const struct command *const cli_commands[] = {
     &cmd_report,
     &cmd_sync,
     &cmd_status,
+    &cmd_schedule,
     &cmd_admin,
     &cmd_help,
     NULL,

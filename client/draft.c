@@ -420,42 +420,123 @@ static int queue_attachment(struct store *s, int64_t *batch, const char *sha256,
     return 0;
 }
 
-int draft_queue_submit(struct store *s, const char *period, int64_t *submit_seq)
+/* Queue the draft's files and Submit and mark it queued, inside the
+ * caller's transaction. */
+static int queue_submit_tx(struct store *s, const char *period, int64_t *submit_seq)
 {
     uint8_t uuid[OUTBOX_UUID_LEN];
     if (outbox_new_uuid(uuid) < 0)
         return -1;
-    if (store_begin(s) < 0)
-        return -1;
     Tamnong__SubmitRequest *r = NULL;
+    int rc = -1;
     if (draft_build_submit(s, period, uuid, &r) != 1)
-        goto fail;
+        goto out;
     int64_t batch = 0, seq;
     for (size_t i = 0; i < r->n_attachments; i++)
         if (queue_attachment(s, &batch, r->attachments[i]->sha256, r->attachments[i]->size,
                              r->attachments[i]->name) < 0)
-            goto fail;
+            goto out;
     if (outbox_add(s, batch, "Submit", period, uuid, &r->base, &seq) < 0)
-        goto fail;
+        goto out;
     sqlite3_stmt *st = store_prepare(s, "UPDATE drafts SET state = 'queued', queued_seq = ?2, "
                                         "reason = '', updated_at_ms = ?3 WHERE period_code = ?1");
     if (!st)
-        goto fail;
+        goto out;
     sqlite3_bind_text(st, 1, period, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, seq);
     sqlite3_bind_int64(st, 3, store_now_ms());
-    int rc = sqlite3_step(st);
+    int step = sqlite3_step(st);
     sqlite3_finalize(st);
-    if (rc != SQLITE_DONE || store_commit(s) < 0)
-        goto fail;
-    protobuf_c_message_free_unpacked(&r->base, NULL);
+    if (step != SQLITE_DONE)
+        goto out;
     if (submit_seq)
         *submit_seq = seq;
-    return 0;
-fail:
-    store_rollback(s);
+    rc = 0;
+out:
     if (r)
         protobuf_c_message_free_unpacked(&r->base, NULL);
+    return rc;
+}
+
+int draft_queue_submit(struct store *s, const char *period, int64_t *submit_seq)
+{
+    if (store_begin(s) < 0)
+        return -1;
+    if (queue_submit_tx(s, period, submit_seq) < 0 || store_commit(s) < 0) {
+        store_rollback(s);
+        return -1;
+    }
+    return 0;
+}
+
+int draft_ready_periods(struct store *s, char ***out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = store_prepare(s, "SELECT period_code FROM drafts WHERE state = 'ready' "
+                                        "ORDER BY period_code");
+    if (!st)
+        return -1;
+    char **v = NULL;
+    size_t count = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char **m = realloc(v, (count + 1) * sizeof *m);
+        const char *p = (const char *)sqlite3_column_text(st, 0);
+        if (!m || !(m[count] = strdup(p ? p : ""))) {
+            v = m ? m : v;
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        v = m;
+        count++;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        draft_free_periods(v, count);
+        return -1;
+    }
+    *out = v;
+    *n = count;
+    return 0;
+}
+
+void draft_free_periods(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+int draft_queue_ready(struct store *s, const char *period, struct rr_problems *p,
+                      int64_t *submit_seq)
+{
+    if (store_begin(s) < 0)
+        return -1;
+    char state[16] = "";
+    if (text_query(s, "SELECT state FROM drafts WHERE period_code = ?1", period, state,
+                   sizeof state) < 0 ||
+        strcmp(state, "ready") != 0) {
+        store_rollback(s); /* changed since it was listed: not ours to send */
+        return 0;
+    }
+    bool checked_plan = false;
+    int n = draft_validate(s, period, p, &checked_plan);
+    if (n < 0)
+        goto fail;
+    if (n > 0) {
+        /* Valid when validated, not any more (a pull brought new rules). */
+        if (exec_text(s, "UPDATE drafts SET state = 'draft' WHERE period_code = ?1", period, NULL) <
+                0 ||
+            store_commit(s) < 0)
+            goto fail;
+        return -2;
+    }
+    if (queue_submit_tx(s, period, submit_seq) < 0 || store_commit(s) < 0)
+        goto fail;
+    return 1;
+fail:
+    store_rollback(s);
     return -1;
 }
 

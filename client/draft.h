@@ -65,6 +65,19 @@ int draft_validate(struct store *s, const char *period, struct rr_problems *p, b
  * *submit_seq, or -1. */
 int draft_queue_submit(struct store *s, const char *period, int64_t *submit_seq);
 
+/* The periods whose draft is ready (validated by 'report validate' and not
+ * changed since): malloc'ed strings, free with draft_free_periods. 0 or -1. */
+int draft_ready_periods(struct store *s, char ***out, size_t *n);
+void draft_free_periods(char **v, size_t n);
+
+/* The scheduled run's submit of a ready draft, in ONE transaction: if the
+ * draft is still ready, validate it again and queue it as
+ * draft_queue_submit does. 1 queued (*submit_seq); 0 no longer ready
+ * (edited meanwhile: nothing done); -2 it has problems now (listed in *p;
+ * the draft goes back to state draft); -1 error. */
+int draft_queue_ready(struct store *s, const char *period, struct rr_problems *p,
+                      int64_t *submit_seq);
+
 /* A task's current state as the person sees it: the queued update if any,
  * else what was pulled. */
 struct task_state {

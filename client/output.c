@@ -50,6 +50,23 @@ void out_warn(const char *fmt, ...)
     va_end(ap);
 }
 
+void out_log(int priority, const char *fmt, ...)
+{
+    char line[2048];
+    int off = 0;
+    if (!isatty(STDERR_FILENO))
+        off = snprintf(line, sizeof line, "<%d>", priority < 0 || priority > 7 ? 3 : priority);
+    off += snprintf(line + off, sizeof line - (size_t)off, "tamnong: ");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line + off, sizeof line - (size_t)off, fmt, ap);
+    va_end(ap);
+    fflush(stdout);
+    /* One write per line, so that lines of two runs never interleave. */
+    fprintf(stderr, "%s\n", line);
+    fflush(stderr);
+}
+
 void out_verbose(const char *fmt, ...)
 {
     if (verbose_level <= 0)

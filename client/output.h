@@ -16,6 +16,11 @@
 void out_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "tamnong: warning: " + message + "\n" on stderr. */
 void out_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A log line of an unattended run (sync, sync --every) on stderr: when
+ * stderr is not a terminal (the journal, a log file), "<N>" first (N the
+ * syslog priority, LOG_WARNING = 4: journald files the line at that level),
+ * then "tamnong: " + message; on a terminal only "tamnong: " + message. */
+void out_log(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Like out_error, only when verbose (-v) is on. */
 void out_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void out_set_verbose(int level);

@@ -30,12 +30,15 @@
  *   refreshed by Pull with a change cursor (meta.cursor); local intentions
  *   (drafts, outbox) are never overwritten by a pull.
  *
- * Tables (version 1):
+ * Tables (version 2; version 2 added the periods' extension columns):
  *   meta(key, value)            agency_code, plan_version, cursor, as_of, last_pull_ms,
  *                               last_sync_ms, clock_offset_ms, report_period
  *   tasks                       assignments pulled: task info, role, deadline,
  *                               and the server's status/progress/note/version
- *   indicators, periods         what this agency reports, and when
+ *   indicators, periods         what this agency reports, and when (periods:
+ *                               deadline_at_ms, and extended_deadline_at_ms /
+ *                               extension_reason when this agency's deadline was
+ *                               extended; the later of the two counts)
  *   drafts                      one per period: narrative parts, state
  *                               (draft|ready|queued|sent|accepted|returned),
  *                               reason, last submission id/revision
@@ -193,6 +196,9 @@ static const char *const migrations[] = {
     "  reviewed_at_ms INTEGER NOT NULL DEFAULT 0,\n"
     "  current INTEGER NOT NULL DEFAULT 0\n"
     ");\n",
+    /* 2: this agency's own extension of a period's deadline (issue 5) */
+    "ALTER TABLE periods ADD COLUMN extended_deadline_at_ms INTEGER NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE periods ADD COLUMN extension_reason TEXT NOT NULL DEFAULT '';\n",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -479,6 +485,11 @@ int64_t store_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t store_server_now_ms(struct store *s)
+{
+    return store_now_ms() + (s ? store_meta_int(s, "clock_offset_ms", 0) : 0);
+}
+
 void store_today(struct store *s, char out[11])
 {
     const char *t = getenv("TAMNONG_TEST_TODAY");
@@ -486,7 +497,7 @@ void store_today(struct store *s, char out[11])
         memcpy(out, t, 11);
         return;
     }
-    int64_t ms = store_now_ms() + (s ? store_meta_int(s, "clock_offset_ms", 0) : 0);
+    int64_t ms = store_server_now_ms(s);
     time_t secs = (time_t)(ms / 1000) + 7 * 3600; /* Asia/Ho_Chi_Minh: UTC+7 all year */
     struct tm tm;
     if (!gmtime_r(&secs, &tm) || strftime(out, 11, "%Y-%m-%d", &tm) != 10)

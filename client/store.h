@@ -11,7 +11,7 @@
 
 #include <sqlite3.h>
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_DB_NAME        "state.db"
 #define STORE_LOCK_NAME      "sync.lock"
 #define STORE_FILES_DIR      "files"
@@ -59,6 +59,9 @@ int store_meta_set_int(struct store *s, const char *key, int64_t value);
 
 /* Wall clock, Unix epoch milliseconds. */
 int64_t store_now_ms(void);
+/* The server's clock as last seen: the wall clock plus the offset the last
+ * sync measured (meta clock_offset_ms; 0 before any). */
+int64_t store_server_now_ms(struct store *s);
 /* "Today" for deadlines, as YYYY-MM-DD in Asia/Ho_Chi_Minh (UTC+7, no
  * daylight saving), using the server's clock when the last sync measured an
  * offset. TAMNONG_TEST_TODAY=YYYY-MM-DD overrides it (tests only). */

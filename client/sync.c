@@ -68,6 +68,7 @@ enum outcome {
     OUT_FATAL,   /* configuration, certificate, identity: stop with that exit code */
     OUT_LOCAL,   /* a failure here (database, memory) */
     OUT_GONE,    /* the item left the outbox meanwhile (replaced): skip it */
+    OUT_STOPPED, /* asked to stop (signal): the rest stays queued */
 };
 
 struct ctx {
@@ -83,6 +84,11 @@ struct ctx {
     int fatal_exit;
     long chunks_acked; /* for the test hook */
 };
+
+static bool stop_requested(const struct ctx *c)
+{
+    return c->o->stop && *c->o->stop;
+}
 
 static int64_t mono_ms(void)
 {
@@ -191,7 +197,7 @@ static void describe(const struct rpc_status *st, char *buf, size_t len)
  * attempts remain. */
 static bool backoff(struct ctx *c, int attempt, const struct rpc_status *st)
 {
-    if (attempt >= c->o->max_attempts)
+    if (attempt >= c->o->max_attempts || stop_requested(c))
         return false;
     int64_t left = c->deadline - mono_ms();
     if (left <= 0)
@@ -212,7 +218,8 @@ static bool backoff(struct ctx *c, int attempt, const struct rpc_status *st)
     out_verbose(_("waiting %.1f s before trying again"), (double)wait / 1000.0);
     struct timespec ts = {wait / 1000, (wait % 1000) * 1000000};
     while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
+        if (stop_requested(c))
+            return false;
     return true;
 }
 
@@ -535,6 +542,10 @@ static enum outcome send_attachment(struct ctx *c, const struct outbox_item *it)
         protobuf_c_message_free_unpacked(resp, NULL);
         bool restart = false;
         while (!complete && !restart) {
+            if (stop_requested(c)) {
+                result = OUT_STOPPED; /* the server keeps what it has: resumed next run */
+                goto out;
+            }
             if (received < 0 || received > a->size) {
                 c->st.result = RPC_STATUS;
                 c->st.code = TAMNONG__STATUS__DATA_LOSS;
@@ -603,8 +614,8 @@ static int upsert_period(struct store *s, const Tamnong__PeriodInfo *p)
 {
     sqlite3_stmt *st = store_prepare(
         s, "INSERT OR REPLACE INTO periods (code, regime, regime_name, year, window_start, "
-           "window_end, deadline, deadline_at_ms, time_zone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-           "?7, ?8, ?9)");
+           "window_end, deadline, deadline_at_ms, time_zone, extended_deadline_at_ms, "
+           "extension_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, p->code, -1, SQLITE_STATIC);
@@ -616,6 +627,8 @@ static int upsert_period(struct store *s, const Tamnong__PeriodInfo *p)
     sqlite3_bind_text(st, 7, p->deadline, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 8, p->deadline_at_ms);
     sqlite3_bind_text(st, 9, p->time_zone, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 10, p->extended_deadline_at_ms);
+    sqlite3_bind_text(st, 11, p->extension_reason, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
     sqlite3_finalize(st);
     return rc;
@@ -825,7 +838,7 @@ int sync_apply_pull(struct store *s, const Tamnong__PullResponse *p, struct pull
     if (store_begin(s) < 0)
         return -1;
     if (p->plan_changed) {
-        if (store_exec(s, "DELETE FROM tasks; DELETE FROM indicators; DELETE FROM periods") < 0)
+        if (store_exec(s, "DELETE FROM tasks; DELETE FROM indicators") < 0)
             goto fail;
         for (size_t i = 0; i < p->n_assignments; i++)
             if (insert_task(s, p->assignments[i]) < 0)
@@ -833,15 +846,22 @@ int sync_apply_pull(struct store *s, const Tamnong__PullResponse *p, struct pull
         for (size_t i = 0; i < p->n_indicators; i++)
             if (upsert_indicator(s, p->indicators[i]) < 0)
                 goto fail;
-        for (size_t i = 0; i < p->n_periods; i++)
-            if (upsert_period(s, p->periods[i]) < 0)
-                goto fail;
         sum->plan_changed = true;
         sum->tasks = (int)p->n_assignments;
         sum->indicators = (int)p->n_indicators;
         sum->periods = (int)p->n_periods;
         if (store_meta_set_int(s, "plan_version", p->plan_version) < 0)
             goto fail;
+    }
+    /* The server sends the periods complete on every pull (a deadline or
+     * this agency's extension may change without a new plan version); a
+     * response without any keeps what we have, unless the plan changed. */
+    if (p->plan_changed || p->n_periods > 0) {
+        if (store_exec(s, "DELETE FROM periods") < 0)
+            goto fail;
+        for (size_t i = 0; i < p->n_periods; i++)
+            if (upsert_period(s, p->periods[i]) < 0)
+                goto fail;
     }
     for (size_t i = 0; i < p->n_task_statuses; i++)
         if (apply_task_status(s, p->task_statuses[i], false) < 0)
@@ -895,6 +915,11 @@ static void stopped_because(struct ctx *c, enum outcome o, const char *what)
                  store_errmsg(c->s));
         return;
     }
+    if (o == OUT_STOPPED) {
+        snprintf(c->r->stopped, sizeof c->r->stopped, "%s",
+                 _("Stopped on request (signal): what was not sent is kept for the next run."));
+        return;
+    }
     describe(&c->st, why, sizeof why);
     if (o == OUT_RETRY)
         snprintf(c->r->stopped, sizeof c->r->stopped,
@@ -942,9 +967,17 @@ int sync_run(struct store *s, const struct sync_options *o, struct sync_result *
             }
             if (f == 0)
                 break;
+            if (stop_requested(&c)) {
+                outbox_item_free(&it);
+                stop = OUT_STOPPED;
+                stopped_because(&c, stop, "");
+                break;
+            }
             after = it.seq;
             enum outcome res = strcmp(it.method, "Attachment") == 0 ? send_attachment(&c, &it)
                                                                     : send_request(&c, &it);
+            if (res == OUT_RETRY && stop_requested(&c))
+                res = OUT_STOPPED; /* the retry was cut short on request */
             if (res != OUT_OK && res != OUT_REFUSED) {
                 char label[512];
                 item_label(&it, label, sizeof label);
@@ -962,8 +995,14 @@ int sync_run(struct store *s, const struct sync_options *o, struct sync_result *
             outbox_item_free(&it);
         }
     }
+    if (stop == OUT_OK && o->pull && stop_requested(&c)) {
+        stop = OUT_STOPPED;
+        stopped_because(&c, stop, "");
+    }
     if (stop == OUT_OK && o->pull) {
         enum outcome p = do_pull(&c);
+        if (p == OUT_RETRY && stop_requested(&c))
+            p = OUT_STOPPED;
         if (p != OUT_OK) {
             stopped_because(&c, p, _("pull"));
             stop = p;

@@ -15,6 +15,10 @@
  * else (UNIMPLEMENTED, INTERNAL, a garbled answer...) stops the run with the
  * item still queued: the outbox is sent strictly in order.
  *
+ * Stopping: when *o->stop becomes non-zero (SIGTERM/SIGINT, see cmd_sync.c)
+ * the run finishes the request in flight (its receipt is recorded), starts
+ * no other, skips the pull and returns 75 with everything else still queued.
+ *
  * Test-only hooks (environment, for tests/integration/test_sync*.sh):
  *   TAMNONG_TEST_CRASH_AFTER_ACK=1 (or a method name, e.g. Submit): _exit(137)
  *     right after a receipt was read, before the transaction that records it
@@ -24,6 +28,7 @@
 #ifndef TAMNONG_CLIENT_SYNC_H
 #define TAMNONG_CLIENT_SYNC_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -45,6 +50,10 @@ struct sync_options {
     bool send;               /* send the outbox */
     bool pull;               /* pull afterwards */
     bool json;               /* collect events as JSON instead of printing lines */
+    /* Set (by a signal handler) to stop early: the request in flight is
+     * finished and recorded, no new one starts, no retry waits; what is not
+     * sent stays queued. NULL: never. */
+    const volatile sig_atomic_t *stop;
 };
 
 void sync_options_default(struct sync_options *o);

@@ -12,6 +12,7 @@
 
 #include "draft.h"
 #include "outbox.h"
+#include "reminder_store.h"
 #include "store.h"
 #include "sync.h"
 #include "tamnong.pb-c.h"
@@ -562,7 +563,87 @@ TEST(end)
     cleanup();
 }
 
+/* Schema 2: an older state gets the periods' extension columns; a pull
+ * keeps this agency's extension (periods come complete on every pull, also
+ * without a plan change; a pull without periods keeps them); the reminders
+ * loaded from the store use the extension and the outbox. */
+TEST(periods_extension_and_reminders)
+{
+    char dir[300], buf[128];
+    struct store *s = fresh(dir, sizeof dir);
+    CHECK(store_exec(s, "ALTER TABLE periods DROP COLUMN extension_reason; ALTER TABLE periods "
+                        "DROP COLUMN extended_deadline_at_ms; PRAGMA user_version = 1") == 0);
+    store_close(s);
+    s = reopen(dir);
+    CHECK_EQ_INT(q_int(s, "PRAGMA user_version"), 2);
+    CHECK_EQ_INT(q_int(s, "SELECT count(*) FROM pragma_table_info('periods') WHERE name IN "
+                          "('extended_deadline_at_ms', 'extension_reason')"),
+                 2);
+    /* 2025-06-16T00:00+07 and 2025-07-01T00:00+07: the ends of 15 and 30 June */
+    const int64_t end_15 = 1750006800000LL, end_30 = 1751302800000LL;
+    Tamnong__PeriodInfo per = TAMNONG__PERIOD_INFO__INIT;
+    per.code = (char *)"2025-six_month";
+    per.deadline = (char *)"2025-06-15";
+    per.deadline_at_ms = end_15;
+    per.extended_deadline_at_ms = end_30;
+    per.extension_reason = (char *)"Lũ quét";
+    Tamnong__PeriodInfo *pers[] = {&per};
+    Tamnong__PullResponse pr = TAMNONG__PULL_RESPONSE__INIT;
+    pr.plan_version = 1;
+    pr.plan_changed = false;
+    pr.periods = pers;
+    pr.n_periods = 1;
+    struct pull_summary sum;
+    CHECK(sync_apply_pull(s, &pr, &sum) == 0);
+    CHECK_EQ_INT(q_int(s, "SELECT extended_deadline_at_ms FROM periods"), end_30);
+    CHECK_EQ_STR(q_text(s, "SELECT extension_reason FROM periods", buf, sizeof buf), "Lũ quét");
+    Tamnong__PullResponse none = TAMNONG__PULL_RESPONSE__INIT;
+    none.plan_version = 1;
+    CHECK(sync_apply_pull(s, &none, &sum) == 0);
+    CHECK_EQ_INT(q_int(s, "SELECT count(*) FROM periods"), 1);
+
+    struct reminder_item *items;
+    size_t n;
+    int64_t day = 86400000LL;
+    /* on 15 June (08:00 +07): the extension leaves 15 days: nothing */
+    CHECK(reminder_store_load(s, end_15 - 16 * 3600000LL, &items, &n) == 0);
+    CHECK_EQ_INT(n, 0);
+    free(items);
+    /* on 27 June: T-3 of the extended deadline */
+    CHECK(reminder_store_load(s, end_15 + 11 * day + 3600000LL, &items, &n) == 0);
+    CHECK_EQ_INT(n, 1);
+    CHECK_EQ_INT(items[0].r.level, REMINDER_T3);
+    CHECK(items[0].r.extended);
+    CHECK_EQ_STR(items[0].r.deadline_day, "2025-06-30");
+    free(items);
+    /* a queued Submit of that period: no reminder */
+    uint8_t uuid[OUTBOX_UUID_LEN];
+    CHECK(outbox_new_uuid(uuid) == 0);
+    Tamnong__SubmitRequest req = TAMNONG__SUBMIT_REQUEST__INIT;
+    req.request_uuid.data = uuid;
+    req.request_uuid.len = OUTBOX_UUID_LEN;
+    req.period_code = (char *)"2025-six_month";
+    int64_t seq;
+    CHECK(store_begin(s) == 0);
+    CHECK(outbox_add(s, 0, "Submit", "2025-six_month", uuid, &req.base, &seq) == 0);
+    CHECK(store_commit(s) == 0);
+    CHECK(reminder_store_load(s, end_15 + 11 * day + 3600000LL, &items, &n) == 0);
+    CHECK_EQ_INT(n, 0);
+    free(items);
+    /* ... refused by the server: reminded again */
+    CHECK(store_exec(s, "UPDATE outbox SET state = 'failed'") == 0);
+    CHECK(reminder_store_load(s, end_15 + 11 * day + 3600000LL, &items, &n) == 0);
+    CHECK_EQ_INT(n, 1);
+    json_t *j = reminder_store_json(items, n);
+    CHECK(j && json_array_size(j) == 1);
+    CHECK_EQ_STR(json_string_value(json_object_get(json_array_get(j, 0), "level")), "T-3");
+    CHECK_EQ_INT(json_integer_value(json_object_get(json_array_get(j, 0), "days_left")), 3);
+    json_decref(j);
+    free(items);
+    store_close(s);
+}
+
 UNIT_MAIN(T(begin), T(schema_and_pragmas), T(outbox_order_and_bytes), T(ack_is_one_transaction),
           T(crash_safety), T(drafts_and_submit_request), T(decimal_normalisation),
           T(task_update_replacement), T(refusal_cascades_to_dependents), T(pull_applies),
-          T(files_are_copied), T(end))
+          T(periods_extension_and_reminders), T(files_are_copied), T(end))
