@@ -7,7 +7,8 @@
 #   rpc CODE STEPS    tests/integration/rpc.py as agency CODE; sets RC, OUT
 #   rpc1 CODE M MSG   one call; sets ST (status), MSG (message), R (resp JSON)
 #   pyj JSON EXPR     evaluate a python expression on the document `d`
-#   sql QUERY         psql -tA as the application role; prints the result
+#   sql QUERY         psql -tA as the owner with scope 'all' (sees every
+#                     agency's rows); prints the result
 #   uuid N            16 bytes as hex, N a small number (distinct per N)
 # shellcheck shell=bash
 
@@ -39,7 +40,7 @@ rpc1() { # CODE METHOD MSG-JSON
 }
 
 sql() {
-    psql_app -tA -c "$1" || fail "sql failed: $1"
+    psql_owner -tA -c "$1" || fail "sql failed: $1"
 }
 
 uuid() {
