@@ -140,7 +140,85 @@ CREATE POLICY owner_reads ON attachment FOR SELECT
            OR EXISTS (SELECT 1 FROM attachment_owner o WHERE o.sha256 = attachment.sha256));
 CREATE POLICY true_hash ON attachment FOR INSERT
     WITH CHECK (sha256 = encode(sha256(data), 'hex'));
-GRANT SELECT, INSERT ON attachment TO tamnong_app;
+GRANT SELECT ON attachment TO tamnong_app;  -- stored by attachment_store below
+
+-- Storing a file once per hash needs ON CONFLICT (sha256), which makes
+-- PostgreSQL check the new row against the SELECT policy too, and the
+-- uploader's attachment_owner row comes only after the file (foreign key).
+-- So the store is this narrow function: the owner, scope 'all' around its
+-- one INSERT, the hash checked here again. attachment_chunk (003) is the
+-- same but for calling it.
+CREATE FUNCTION attachment_store(sha text, whole bytea) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    was text := coalesce(current_setting('tamnong.scope', true), '');
+BEGIN
+    IF encode(sha256(whole), 'hex') <> sha THEN
+        RAISE invalid_parameter_value USING MESSAGE = 'attachment_store: the hash does not match';
+    END IF;
+    PERFORM set_config('tamnong.scope', 'all', true);
+    INSERT INTO attachment (sha256, size, data) VALUES (sha, length(whole), whole)
+    ON CONFLICT (sha256) DO NOTHING;
+    PERFORM set_config('tamnong.scope', was, true);
+END $$;
+REVOKE ALL ON FUNCTION attachment_store(text, bytea) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION attachment_store(text, bytea) TO tamnong_app;
+
+CREATE OR REPLACE FUNCTION attachment_chunk(a bigint, sha text, sz bigint, off bigint, chunk bytea,
+                                 max_size bigint, max_pending bigint)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    held bigint;
+    held_size bigint;
+    pending bigint;
+    whole bytea;
+BEGIN
+    PERFORM agency_lock(a);
+    IF EXISTS (SELECT 1 FROM attachment_owner WHERE agency_id = a AND sha256 = sha) THEN
+        RETURN jsonb_build_object('received', sz, 'complete', true);
+    END IF;
+    IF sz <= 0 OR sz > max_size THEN
+        RETURN tn_refuse('INVALID_ARGUMENT',
+                         format('size: a file may have 1 to %s bytes', max_size));
+    END IF;
+    SELECT coalesce(sum(length(data)), 0), max(size) INTO held, held_size
+    FROM attachment_chunk WHERE agency_id = a AND sha256 = sha;
+    IF held_size IS NOT NULL AND held_size <> sz THEN
+        RETURN tn_refuse('FAILED_PRECONDITION',
+                         format('size: an upload of this file with %s bytes is in progress',
+                                held_size));
+    END IF;
+    IF off <> held THEN
+        RETURN tn_refuse('FAILED_PRECONDITION',
+                         format('offset: the server holds %s bytes of this file; resume from %s',
+                                held, held));
+    END IF;
+    IF held + length(chunk) > sz THEN
+        RETURN tn_refuse('INVALID_ARGUMENT', 'data: goes beyond the size of the file');
+    END IF;
+    SELECT coalesce(sum(length(data)), 0) INTO pending FROM attachment_chunk WHERE agency_id = a;
+    IF pending + length(chunk) > max_pending THEN
+        RETURN tn_refuse('RESOURCE_EXHAUSTED',
+                         'too many unfinished uploads; finish or wait for them');
+    END IF;
+    INSERT INTO attachment_chunk (agency_id, sha256, size, "offset", data)
+    VALUES (a, sha, sz, off, chunk);
+    held := held + length(chunk);
+    IF held < sz THEN
+        RETURN jsonb_build_object('received', held, 'complete', false);
+    END IF;
+    SELECT string_agg(data, ''::bytea ORDER BY "offset") INTO whole
+    FROM attachment_chunk WHERE agency_id = a AND sha256 = sha;
+    DELETE FROM attachment_chunk WHERE agency_id = a AND sha256 = sha;
+    IF encode(sha256(whole), 'hex') <> sha THEN
+        RETURN tn_refuse('DATA_LOSS', 'the file''s SHA-256 does not match; the upload was '
+                                      'discarded, send it again from the start');
+    END IF;
+    PERFORM attachment_store(sha, whole);
+    INSERT INTO attachment_owner (agency_id, sha256) VALUES (a, sha)
+    ON CONFLICT DO NOTHING;
+    RETURN jsonb_build_object('received', held, 'complete', true);
+END $$;
 
 -- ------------------------------------------------------------ plan data
 
