@@ -34,10 +34,11 @@ const struct cfg_option srv_config_options[] = {
         "certificate revocation list of the province CA (PEM); required"),
     /* PostgreSQL */
     OPT("db_conninfo", CFG_STRING, db_conninfo,
-        "host=/var/run/postgresql dbname=tamnong user=tamnong", 0, 0,
+        "host=/var/run/postgresql dbname=tamnong user=tamnong_app", 0, 0,
         "libpq connection string of the pool, as the application role tamnong_app (PG* "
         "environment variables fill what it leaves out)"),
-    OPT("db_owner_conninfo", CFG_STRING, db_owner_conninfo, "", 0, 0,
+    OPT("db_owner_conninfo", CFG_STRING, db_owner_conninfo,
+        "host=/var/run/postgresql dbname=tamnong user=tamnong", 0, 0,
         "libpq connection string of the owner role, for migrations and register-cert (it "
         "owns the schema and may create roles); empty = db_conninfo"),
     OPT("db_pool_size", CFG_INT, db_pool_size, "4", 1, 256, "PostgreSQL connections in the pool"),
