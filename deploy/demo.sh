@@ -333,9 +333,9 @@ app_sees() {
         -c "select coalesce(string_agg(distinct a.code, ', ' order by a.code), '(nothing)')
             from submission s join agency a on a.id = s.agency_id" -c "commit" | tail -n 1
 }
-echo "     no agency set:                          $(app_sees "" "")"
-echo "     tamnong.agency_id = $CAOLOC (UBND-CAOLOC):     $(app_sees agency_id "$CAOLOC")"
-echo "     tamnong.scope = all (a reviewer's call): $(app_sees scope all)"
+printf '     %-44s %s\n' "no agency set:" "$(app_sees "" "")" \
+    "tamnong.agency_id = $CAOLOC (UBND-CAOLOC):" "$(app_sees agency_id "$CAOLOC")" \
+    "tamnong.scope = all (a reviewer's call):" "$(app_sees scope all)"
 [ "$(app_sees "" "")" = "(nothing)" ] || fail "tamnong_app sees submissions with no agency set"
 [ "$(app_sees agency_id "$CAOLOC")" = UBND-CAOLOC ] || fail "tamnong_app sees other agencies"
 
