@@ -413,11 +413,11 @@ if want submit; then
     # one real Submit; the document tamnongd stored for it is pgbench's
     lg "${SUB_ARGS[@]}" -c 1 -n 1
     DOC=$TN_TMP/submit_doc.json
-    psql_app -tA -c "select content::text from submission order by id desc limit 1" >"$DOC" ||
+    psql_owner -tA -c "select content::text from submission order by id desc limit 1" >"$DOC" ||
         fail "cannot read the stored report back"
     [ -s "$DOC" ] || fail "no submission stored by the smoke Submit"
     # pgbench's client i is agency B(i+1), like loadgen's connection i: ids must be consecutive
-    ids=$(psql_app -tA -c "select string_agg(id::text, ' ' order by code) from agency where code ~ '^B[0-9]{2}\$'")
+    ids=$(psql_owner -tA -c "select string_agg(id::text, ' ' order by code) from agency where code ~ '^B[0-9]{2}\$'")
     read -r -a idv <<<"$ids"
     [ "${#idv[@]}" = "$SUBMIT_AGENCIES" ] || fail "expected $SUBMIT_AGENCIES bench agencies, found: $ids"
     for ((i = 0; i < SUBMIT_AGENCIES; i++)); do
@@ -429,7 +429,7 @@ if want submit; then
     rec submit_doc_bytes "$(wc -c <"$DOC")"
     rec submit_pool "$SUBMIT_POOL"
     rec submit_durability "fsync=$(psql_admin -tAc 'show fsync'), synchronous_commit=$(psql_admin -tAc 'show synchronous_commit')"
-    submissions() { psql_app -tA -c "select count(*) from submission"; }
+    submissions() { psql_owner -tA -c "select count(*) from submission"; }
 
     # submit_tn C: sets R_RPS, R_P50, R_P99 (µs), R_CPU (tamnongd µs per Submit), R_BUSY
     submit_tn() {

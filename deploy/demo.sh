@@ -82,7 +82,9 @@ echo "Everything lives in $TN_TMP and is removed at the end."
 
 say "Starting a throwaway PostgreSQL 15 cluster (unix socket in $PG_SOCK)."
 pg_start
-echo "   PostgreSQL is up on 127.0.0.1:$PG_PORT, database 'tamnong', role 'tamnong'."
+echo "   PostgreSQL is up on 127.0.0.1:$PG_PORT, database 'tamnong' owned by role 'tamnong',"
+echo "   which runs the migrations; they create the application role 'tamnong_app' that"
+echo "   tamnongd's pool uses (row-level security: each statement sees one agency's rows)."
 
 say "Creating the province CA and the server's certificate with deploy/pki/tamnong-pki.sh."
 pki_make
@@ -321,6 +323,21 @@ assert all(s["state"] == "accepted" and s["on_time"] for s in cur.values()), cur
 assert cur["UBND-TRANGDINH"]["revision"] == 2, cur
 assert any(s["agency"] == "UBND-TRANGDINH" and s["state"] == "returned" for s in d), d
 PY
+
+say "Row-level security: the application role sees only the agency set for its transaction."
+CAOLOC=$(psql_owner -tA -c "select id from agency where code = 'UBND-CAOLOC'")
+# app_sees NAME VALUE: the agencies whose submissions tamnong_app sees with
+# tamnong.NAME = VALUE set for the transaction (NAME "" = nothing set).
+app_sees() {
+    psql_app -tA -q -c "begin" -c "select set_config('tamnong.${1:-none}', '$2', true)" \
+        -c "select coalesce(string_agg(distinct a.code, ', ' order by a.code), '(nothing)')
+            from submission s join agency a on a.id = s.agency_id" -c "commit" | tail -n 1
+}
+printf '     %-44s %s\n' "no agency set:" "$(app_sees "" "")" \
+    "tamnong.agency_id = $CAOLOC (UBND-CAOLOC):" "$(app_sees agency_id "$CAOLOC")" \
+    "tamnong.scope = all (a reviewer's call):" "$(app_sees scope all)"
+[ "$(app_sees "" "")" = "(nothing)" ] || fail "tamnong_app sees submissions with no agency set"
+[ "$(app_sees agency_id "$CAOLOC")" = UBND-CAOLOC ] || fail "tamnong_app sees other agencies"
 
 say "What /metrics shows now (request counters):"
 http_get /metrics

@@ -110,7 +110,7 @@ int admin_cli_register_cert(const struct srv_config *c, const char *cert_file,
     subject = cert_subject(cert_file);
 
     const char *const kw[] = {"application_name", "dbname", NULL};
-    const char *const val[] = {"tamnongd-admin", c->db_conninfo ? c->db_conninfo : "", NULL};
+    const char *const val[] = {"tamnongd-admin", srv_config_owner_conninfo(c), NULL};
     pg = PQconnectdbParams(kw, val, 1);
     if (!pg || PQstatus(pg) != CONNECTION_OK) {
         print_pg_error("cannot connect to PostgreSQL", pg, NULL);
@@ -121,6 +121,12 @@ int admin_cli_register_cert(const struct srv_config *c, const char *cert_file,
         goto out;
     PQclear(res);
     in_tx = true;
+    /* Certificates of every agency: row-level security is forced on the
+     * owner too (007_rls.sql). */
+    if (!(res = run(pg, "setting the scope", sql_owner_scope_all, 0, NULL, PGRES_TUPLES_OK,
+                    sqlstate)))
+        goto out;
+    PQclear(res);
 
     /* The agency: created or renamed when a name is given, else it must exist. */
     if (agency_name) {

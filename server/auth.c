@@ -106,5 +106,6 @@ void auth_identify(struct db_pool *db, const char *fingerprint_hex, auth_cb cb, 
     /* TLS gives 64 hex digits; anything else simply matches no row. */
     copy_utf8(a->fingerprint, sizeof a->fingerprint, fingerprint_hex ? fingerprint_hex : "");
     const char *const values[] = {a->fingerprint};
-    db_query(db, SQL_AGENCY_BY_FINGERPRINT, 1, values, identify_done, a);
+    /* No actor: the agency is what we are looking for (tamnong_auth_agency). */
+    db_query(db, NULL, SQL_AGENCY_BY_FINGERPRINT, 1, values, identify_done, a);
 }

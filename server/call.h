@@ -6,7 +6,7 @@
  *                           Tamnong__PingResponse_Closure done, void *closure_data)
  *   {
  *       struct call *call = closure_data;
- *       ... db_query(call_db(call), SQL_PING, 0, NULL, ping_db_done, ...);
+ *       ... db_query(call_db(call), NULL, SQL_PING, 0, NULL, ping_db_done, ...);
  *   }
  *   ... later: done(&resp, call);               -> OK with resp as payload
  *       or:    call_fail(call, TAMNONG__STATUS__UNAVAILABLE, "..."); done(NULL, call);

@@ -13,7 +13,15 @@
  * notice the change (a different inode) and replace the watch. Requests that
  * cannot be served (no connection, connection lost, pool closing) are answered
  * from a uv_idle_t, never from inside db_query. Memory of libuv handles is
- * freed only in close callbacks; the pool itself when the last one closed. */
+ * freed only in close callbacks; the pool itself when the last one closed.
+ *
+ * Once prepared, a connection stays in libpq's pipeline mode. A request is
+ * sent as [SQL_ACTOR (set_config of the agency and scope, local), the
+ * statement, Sync]: one round trip, one implicit transaction (the Sync ends
+ * it, commit or rollback), so the actor is set for exactly that statement and
+ * cannot leak to the next request. Results come back as: the actor's result,
+ * NULL, the statement's result(s), NULL, PGRES_PIPELINE_SYNC (an error
+ * aborts the rest: PGRES_PIPELINE_ABORTED until the Sync). */
 #include "db.h"
 
 #include <assert.h>
@@ -59,7 +67,9 @@ struct db_req {
     void *data;
     enum sql_stmt stmt;
     int nparams;
-    int status; /* when answered from the failure list */
+    char actor_id[24]; /* tamnong.agency_id: decimal, or "" for none */
+    bool actor_all;    /* tamnong.scope = 'all' */
+    int status;        /* when answered from the failure list */
     char errmsg[DB_ERRMSG_MAX];
     const char **values; /* copies, in the same allocation */
 };
@@ -92,7 +102,8 @@ struct db_conn {
     bool flushing;    /* PQflush returned 1: also wait for writable */
     int prepared;     /* statements prepared so far */
     struct db_req *req;
-    PGresult *res;
+    PGresult *res; /* the statement's result, or the first error of the pipeline */
+    int stage;     /* results read: 0 actor, 1 statement, 2 waiting for the Sync */
 };
 
 struct db_pool {
@@ -522,6 +533,10 @@ static void conn_ready(struct db_conn *c)
         p->reconnects++;
     c->was_ready = true;
     c->attempt = 0;
+    if (!PQenterPipelineMode(c->pg)) {
+        conn_fail(c, PQerrorMessage(c->pg));
+        return;
+    }
     conn_set_state(c, DBC_IDLE);
     /* Idle, we still read: that is how a server going away is noticed. */
     if (conn_watch(c, UV_READABLE) != 0) {
@@ -538,8 +553,13 @@ static void conn_send(struct db_conn *c, struct db_req *r)
     conn_set_state(c, DBC_BUSY);
     uv_timer_start(&c->timer, timer_cb,
                    (uint64_t)DB_STATEMENT_TIMEOUT_MS + (uint64_t)p->connect_timeout_ms, 0);
+    const struct sql_statement *a = &sql_statements[SQL_ACTOR];
     const struct sql_statement *s = &sql_statements[r->stmt];
-    if (!PQsendQueryPrepared(c->pg, s->name, r->nparams, r->values, NULL, NULL, 0)) {
+    const char *const actor[] = {r->actor_id, r->actor_all ? "all" : ""};
+    c->stage = 0;
+    if (!PQsendQueryPrepared(c->pg, a->name, 2, actor, NULL, NULL, 0) ||
+        !PQsendQueryPrepared(c->pg, s->name, r->nparams, r->values, NULL, NULL, 0) ||
+        !PQpipelineSync(c->pg)) {
         conn_fail(c, PQerrorMessage(c->pg));
         return;
     }
@@ -648,7 +668,8 @@ static void conn_statement_done(struct db_conn *c)
     conn_after_idle(c);
 }
 
-static void conn_read_results(struct db_conn *c)
+/* While preparing: one statement at a time, done at the NULL result. */
+static void conn_read_prepare(struct db_conn *c)
 {
     while (!PQisBusy(c->pg)) {
         PGresult *r = PQgetResult(c->pg);
@@ -656,7 +677,6 @@ static void conn_read_results(struct db_conn *c)
             conn_statement_done(c);
             return;
         }
-        /* One statement gives one result; keep the first error if more came. */
         if (c->res && PQresultStatus(c->res) == PGRES_FATAL_ERROR) {
             PQclear(r);
         } else {
@@ -664,6 +684,52 @@ static void conn_read_results(struct db_conn *c)
             c->res = r;
         }
     }
+}
+
+/* A request's pipeline (see the top of this file): done at the Sync. */
+static void conn_read_pipeline(struct db_conn *c)
+{
+    while (!PQisBusy(c->pg)) {
+        PGresult *r = PQgetResult(c->pg);
+        if (!r) {
+            /* The end of one query's results; the Sync ends the request. */
+            if (PQstatus(c->pg) != CONNECTION_OK || ++c->stage > 2) {
+                conn_fail(c, PQstatus(c->pg) != CONNECTION_OK ? PQerrorMessage(c->pg)
+                                                              : "unexpected end of a pipeline");
+                return;
+            }
+            continue;
+        }
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            if (c->stage != 2) {
+                conn_fail(c, "unexpected pipeline synchronisation");
+                return;
+            }
+            if (!c->res)
+                c->res = PQmakeEmptyPGresult(c->pg, PGRES_FATAL_ERROR);
+            conn_statement_done(c);
+            return;
+        }
+        bool err = st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK;
+        /* Keep the first error; of the statement, its (last) result. */
+        if ((c->res && PQresultStatus(c->res) == PGRES_FATAL_ERROR) ||
+            st == PGRES_PIPELINE_ABORTED || (c->stage == 0 && !err)) {
+            PQclear(r);
+        } else {
+            PQclear(c->res);
+            c->res = r;
+        }
+    }
+}
+
+static void conn_read_results(struct db_conn *c)
+{
+    if (c->state == DBC_PREPARING)
+        conn_read_prepare(c);
+    else
+        conn_read_pipeline(c);
 }
 
 static void conn_connect_step(struct db_conn *c)
@@ -842,8 +908,8 @@ struct db_pool *db_pool_new(uv_loop_t *loop, const char *conninfo, const char *o
     return p;
 }
 
-int db_query(struct db_pool *p, enum sql_stmt stmt, int nparams, const char *const *values,
-             db_cb cb, void *data)
+int db_query(struct db_pool *p, const struct db_actor *actor, enum sql_stmt stmt, int nparams,
+             const char *const *values, db_cb cb, void *data)
 {
     size_t extra = 0;
     int n = nparams > 0 ? nparams : 0;
@@ -860,6 +926,9 @@ int db_query(struct db_pool *p, enum sql_stmt stmt, int nparams, const char *con
     r->data = data;
     r->stmt = stmt;
     r->nparams = n;
+    if (actor && actor->agency_id > 0)
+        snprintf(r->actor_id, sizeof r->actor_id, "%lld", (long long)actor->agency_id);
+    r->actor_all = actor && actor->all;
     r->values = (const char **)(void *)(r + 1);
     char *s = (char *)(r->values + n);
     for (int i = 0; i < n; i++) {

@@ -12,12 +12,23 @@
 #define TAMNONG_DB_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <libpq-fe.h>
 #include <uv.h>
 
 #include "sql.h"
 
 struct db_pool;
+
+/* Whose rows a statement may see and write (row-level security, see
+ * deploy/migrations/007_rls.sql): db sets tamnong.agency_id and tamnong.scope
+ * with set_config(..., true) in the statement's own transaction, so they
+ * never outlive it. NULL actor = no agency, no scope: the statement sees no
+ * agency's rows (used before the agency is known, and for the clock). */
+struct db_actor {
+    int64_t agency_id; /* 0 = none */
+    bool all;          /* scope 'all': reviewer/viewer/operator callers */
+};
 
 /* status is a Tamnong__Status: OK with res set (PGRES_TUPLES_OK or
  * PGRES_COMMAND_OK); UNAVAILABLE (no connection, connection lost);
@@ -38,10 +49,13 @@ struct db_pool_stats {
  * conninfo; NULL or "" for none. */
 struct db_pool *db_pool_new(uv_loop_t *loop, const char *conninfo, const char *options, int size,
                             long connect_timeout_ms, long reconnect_max_ms);
-/* Run prepared statement `stmt` with text parameters (NULL value = SQL NULL).
- * The values are copied before return. Returns 0; callback always follows. */
-int db_query(struct db_pool *p, enum sql_stmt stmt, int nparams, const char *const *values,
-             db_cb cb, void *data);
+/* Run prepared statement `stmt` with text parameters (NULL value = SQL NULL)
+ * as `actor` (copied; NULL = nobody). One round trip in libpq's pipeline
+ * mode: set_config of the actor, the statement, Sync: both in one implicit
+ * transaction. The values are copied before return. Returns 0; callback
+ * always follows. */
+int db_query(struct db_pool *p, const struct db_actor *actor, enum sql_stmt stmt, int nparams,
+             const char *const *values, db_cb cb, void *data);
 /* True when at least one connection is ready (for /healthz). */
 bool db_pool_ready(const struct db_pool *p);
 void db_pool_get_stats(const struct db_pool *p, struct db_pool_stats *out);

@@ -79,7 +79,11 @@ void handler_query_arg(struct call *call, ProtobufCClosure done, enum sql_stmt s
         return;
     }
     *q = (struct query_ctx){call, done, on_rows, stmt, arg, free_arg};
-    db_query(call_db(call), stmt, nparams, values, query_done, q);
+    /* The actor comes from the call, never from a handler: the caller's
+     * agency, and scope 'all' for the roles that see every agency. */
+    const struct agency_identity *who = call_agency(call);
+    struct db_actor actor = {who ? who->id : 0, handler_caller_is_admin(call)};
+    db_query(call_db(call), &actor, stmt, nparams, values, query_done, q);
 }
 
 bool handler_caller_is_admin(const struct call *call)

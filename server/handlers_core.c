@@ -68,5 +68,5 @@ HANDLER(ping, PingRequest, PingResponse)
     }
     ctx->call = call;
     ctx->done = done;
-    db_query(call_db(call), SQL_PING, 0, NULL, ping_db_done, ctx);
+    db_query(call_db(call), NULL, SQL_PING, 0, NULL, ping_db_done, ctx); /* no agency data */
 }

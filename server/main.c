@@ -177,11 +177,40 @@ static void on_signal(uv_signal_t *h, int signum)
     }
 }
 
+/* --check-config: both connection strings parse, and the pool does not
+ * connect as the owner (row-level security is the application role's). */
+static int check_conninfos(const struct srv_config *c)
+{
+    const char *const which[2][2] = {{"db_conninfo", c->db_conninfo ? c->db_conninfo : ""},
+                                     {"db_owner_conninfo", srv_config_owner_conninfo(c)}};
+    char user[2][128] = {"", ""};
+    for (int i = 0; i < 2; i++) {
+        char *perr = NULL;
+        PQconninfoOption *opts = PQconninfoParse(which[i][1], &perr);
+        if (!opts) {
+            fprintf(stderr, "tamnongd: %s: %s", which[i][0], perr ? perr : "out of memory\n");
+            PQfreemem(perr);
+            return EX_CONFIG;
+        }
+        for (PQconninfoOption *o = opts; o->keyword; o++)
+            if (strcmp(o->keyword, "user") == 0 && o->val)
+                snprintf(user[i], sizeof user[i], "%s", o->val);
+        PQconninfoFree(opts);
+    }
+    if (!c->db_owner_conninfo || !*c->db_owner_conninfo || strcmp(user[0], user[1]) == 0)
+        fprintf(stderr,
+                "tamnongd: warning: the pool and the migrations connect as the same role (%s); "
+                "set db_conninfo to the application role tamnong_app and db_owner_conninfo to "
+                "the owner\n",
+                *user[0] ? user[0] : "from the environment");
+    return EX_OK;
+}
+
 static int run_migrations(void)
 {
     char err[1024];
     int applied = 0;
-    if (migrate_run(cfg.db_conninfo ? cfg.db_conninfo : "", cfg.migrations_dir, &applied, err,
+    if (migrate_run(srv_config_owner_conninfo(&cfg), cfg.migrations_dir, &applied, err,
                     sizeof err) < 0) {
         log_error("migrations: %s", err);
         return EX_UNAVAILABLE;
@@ -408,7 +437,9 @@ int main(int argc, char **argv)
                         "tamnongd: warning: test_clock is set (%s): for tests and demos "
                         "only, never in production\n",
                         cfg.test_clock);
-            printf("configuration OK\n");
+            rc = check_conninfos(&cfg);
+            if (rc == EX_OK)
+                printf("configuration OK\n");
         }
     } else if (a.migrate) {
         rc = run_migrations();

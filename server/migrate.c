@@ -232,6 +232,10 @@ static int apply_one(PGconn *pg, const char *dir, const struct mfile *f, char *e
     int rc = -1;
     if (exec_ok(pg, sql_tx_begin, 0, NULL, PGRES_COMMAND_OK, NULL, f->name, err, errlen) != 0)
         goto out;
+    /* Row-level security is forced on the owner too (007_rls.sql): a
+     * migration that moves agency data must see every agency's rows. */
+    if (exec_ok(pg, sql_owner_scope_all, 0, NULL, PGRES_TUPLES_OK, NULL, f->name, err, errlen) != 0)
+        goto rollback;
     /* The whole file: several statements, hence PQexec (simple protocol). */
     PGresult *res = PQexec(pg, text);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;

@@ -7,13 +7,18 @@
 const struct sql_statement sql_statements[SQL__COUNT] = {
     /* The database's business clock (test_clock shifts it, as the server's). */
     [SQL_PING] = {"ping", "SELECT tn_ms(tamnong_clock_timestamp())", 0},
+    /* Row-level security (007_rls.sql): whose rows the statement sent after
+     * it in the same transaction may touch. Local: gone at the Sync. */
+    [SQL_ACTOR] = {"actor",
+                   "SELECT set_config('tamnong.agency_id', $1, true), "
+                   "set_config('tamnong.scope', $2, true)",
+                   2},
+    /* Before the agency is known: the one narrow SECURITY DEFINER lookup. */
     [SQL_AGENCY_BY_FINGERPRINT] = {"agency_by_fingerprint",
-                                   "SELECT a.id, a.code, a.name, c.role = 'operator', "
-                                   "agency_is_standing(a.id) FROM agency a "
-                                   "JOIN agency_certificate c ON c.agency_id = a.id "
-                                   "WHERE c.fingerprint = $1 AND c.revoked_at IS NULL",
+                                   "SELECT id, code, name, operator, standing "
+                                   "FROM tamnong_auth_agency($1)",
                                    1},
-    [SQL_PLAN_IMPORT] = {"plan_import", "SELECT plan_import($1::jsonb, $2::bigint)", 2},
+    [SQL_PLAN_IMPORT] = {"plan_import", "SELECT plan_import_checked($1::jsonb, $2::bigint)", 2},
     [SQL_PLAN_TASKS] = {"plan_tasks",
                         "SELECT coalesce($3::date, province_today())::text, t.* "
                         "FROM plan_tasks($1, $2, coalesce($3::date, province_today())) t",
@@ -61,6 +66,9 @@ const struct sql_statement sql_statements[SQL__COUNT] = {
 const char *const sql_tx_begin = "BEGIN";
 const char *const sql_tx_commit = "COMMIT";
 const char *const sql_tx_rollback = "ROLLBACK";
+/* The owner's maintenance transactions (migrations, register-cert) touch
+ * every agency's rows: row-level security is forced on the owner too. */
+const char *const sql_owner_scope_all = "SELECT set_config('tamnong.scope', 'all', true)";
 
 /* --- migrations (migrate.c) ------------------------------------------------ */
 

@@ -4,7 +4,8 @@
 #define TAMNONG_SQL_H
 
 enum sql_stmt {
-    SQL_PING,                  /* () -> now_ms */
+    SQL_PING,  /* () -> now_ms */
+    SQL_ACTOR, /* (agency id|'', 'all'|'') -> set for the transaction; db.c sends it first */
     SQL_AGENCY_BY_FINGERPRINT, /* (fingerprint hex) -> id, code, name, operator, standing */
     SQL_PLAN_IMPORT,           /* (plan json, importer agency id) -> result json */
     SQL_PLAN_TASKS, /* (agency code, section, date|NULL) -> at, version, code, section, title, text,
@@ -48,6 +49,7 @@ extern const struct sql_statement sql_statements[SQL__COUNT];
 extern const char *const sql_tx_begin;             /* () */
 extern const char *const sql_tx_commit;            /* () */
 extern const char *const sql_tx_rollback;          /* () */
+extern const char *const sql_owner_scope_all;      /* () */
 extern const char *const sql_migrate_lock;         /* () */
 extern const char *const sql_migrate_unlock;       /* () */
 extern const char *const sql_migrate_create_table; /* () */

@@ -34,8 +34,13 @@ const struct cfg_option srv_config_options[] = {
         "certificate revocation list of the province CA (PEM); required"),
     /* PostgreSQL */
     OPT("db_conninfo", CFG_STRING, db_conninfo,
+        "host=/var/run/postgresql dbname=tamnong user=tamnong_app", 0, 0,
+        "libpq connection string of the pool, as the application role tamnong_app (PG* "
+        "environment variables fill what it leaves out)"),
+    OPT("db_owner_conninfo", CFG_STRING, db_owner_conninfo,
         "host=/var/run/postgresql dbname=tamnong user=tamnong", 0, 0,
-        "libpq connection string (PG* environment variables fill what it leaves out)"),
+        "libpq connection string of the owner role, for migrations and register-cert (it "
+        "owns the schema and may create roles); empty = db_conninfo"),
     OPT("db_pool_size", CFG_INT, db_pool_size, "4", 1, 256, "PostgreSQL connections in the pool"),
     OPT("db_connect_timeout", CFG_DURATION, db_connect_timeout_ms, "5s", 100, 300000,
         "give up one PostgreSQL connection attempt after this long"),

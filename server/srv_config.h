@@ -21,7 +21,8 @@ struct srv_config {
     char *tls_key_file;
     char *tls_crl_file; /* required: a missing CRL fails closed */
     /* PostgreSQL */
-    char *db_conninfo;
+    char *db_conninfo;       /* the pool: the application role (tamnong_app) */
+    char *db_owner_conninfo; /* migrations, register-cert: the owner; "" = db_conninfo */
     long db_pool_size;
     long db_connect_timeout_ms;
     long db_reconnect_max_ms;
@@ -49,6 +50,14 @@ extern const struct cfg_option srv_config_options[];
 /* Defaults, then the file (if path is not NULL). 0 or -1 with err filled. */
 int srv_config_load(struct srv_config *c, const char *path, char *err, size_t errlen);
 void srv_config_free(struct srv_config *c);
+
+/* The conninfo of the owner role (migrations, register-cert). */
+static inline const char *srv_config_owner_conninfo(const struct srv_config *c)
+{
+    if (c->db_owner_conninfo && *c->db_owner_conninfo)
+        return c->db_owner_conninfo;
+    return c->db_conninfo ? c->db_conninfo : "";
+}
 
 /* Parse an ISO-8601 instant with an explicit offset, e.g.
  * "2025-06-10T09:00:00+07:00", "2025-06-10 02:00:00.5Z": Unix ms in *ms.

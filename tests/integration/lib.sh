@@ -6,7 +6,14 @@
 #   pg_start / pg_stop [MODE] / pg_restart   a throwaway PostgreSQL 15 cluster
 #                         (runs as user postgres when we are root; unix socket
 #                         in the temp dir and a free TCP port on 127.0.0.1;
-#                         database "tamnong" owned by role "tamnong")
+#                         database "tamnong" owned by role "tamnong" (the
+#                         owner, with CREATEROLE: the migrations create the
+#                         application role tamnong_app the server's pool uses)
+#   psql_app / psql_owner / psql_admin   psql as tamnong_app (row-level
+#                         security applies: it sees nothing without
+#                         tamnong.agency_id), as the owner with scope 'all'
+#                         (sees every agency: for tests looking at data), as
+#                         the cluster's superuser
 #   pki_make              a fresh CA, server cert (localhost, 127.0.0.1) into $PKI
 #   server_start [key=value ...]   config with free ports (extra options
 #                         appended), tamnongd in the background, waits for
@@ -184,7 +191,7 @@ pg_start() {
         fail "PostgreSQL did not start"
     fi
     if ! psql_admin -tAc "select 1 from pg_roles where rolname = 'tamnong'" | grep -q 1; then
-        psql_admin -q -c "create role tamnong login" || fail "cannot create role tamnong"
+        psql_admin -q -c "create role tamnong login createrole" || fail "cannot create role tamnong"
         psql_admin -q -c "create database tamnong owner tamnong encoding 'UTF8'" ||
             fail "cannot create database tamnong"
     fi
@@ -194,9 +201,16 @@ pg_start() {
 psql_admin() {
     psql -X -v ON_ERROR_STOP=1 -h "$PG_SOCK" -p "$PG_PORT" -U postgres -d postgres "$@"
 }
-# psql as the application role on the tamnong database.
+# psql as the application role on the tamnong database (what the server's
+# pool is: row-level security limits it to tamnong.agency_id).
 psql_app() {
-    psql -X -v ON_ERROR_STOP=1 -h "$PG_SOCK" -p "$PG_PORT" -U tamnong -d tamnong "$@"
+    psql -X -v ON_ERROR_STOP=1 -h "$PG_SOCK" -p "$PG_PORT" -U tamnong_app -d tamnong "$@"
+}
+# psql as the owner, with scope 'all' for the session: sees every agency's
+# rows (row-level security is forced on the owner too).
+psql_owner() {
+    PGOPTIONS="-c tamnong.scope=all" \
+        psql -X -v ON_ERROR_STOP=1 -h "$PG_SOCK" -p "$PG_PORT" -U tamnong -d tamnong "$@"
 }
 
 pg_stop() { # [MODE: fast|immediate|smart]
@@ -208,7 +222,12 @@ pg_restart() {
     pg_start
 }
 
+# The server's pool: the application role.
 pg_conninfo() {
+    echo "host=$PG_SOCK port=$PG_PORT dbname=tamnong user=tamnong_app"
+}
+# Migrations and register-cert: the owner.
+pg_owner_conninfo() {
     echo "host=$PG_SOCK port=$PG_PORT dbname=tamnong user=tamnong"
 }
 
@@ -276,6 +295,7 @@ write_server_config() {
         echo "tls_key_file = $PKI/server/localhost.key"
         echo "tls_crl_file = $PKI/crl.pem"
         echo "db_conninfo = \"$(pg_conninfo)\""
+        echo "db_owner_conninfo = \"$(pg_owner_conninfo)\""
         echo "db_pool_size = 4"
         echo "migrations_dir = $TN_REPO/deploy/migrations"
         echo "migrate_on_start = yes"

@@ -7,7 +7,8 @@
 #   rpc CODE STEPS    tests/integration/rpc.py as agency CODE; sets RC, OUT
 #   rpc1 CODE M MSG   one call; sets ST (status), MSG (message), R (resp JSON)
 #   pyj JSON EXPR     evaluate a python expression on the document `d`
-#   sql QUERY         psql -tA as the application role; prints the result
+#   sql QUERY         psql -tA as the owner with scope 'all' (sees every
+#                     agency's rows); prints the result
 #   uuid N            16 bytes as hex, N a small number (distinct per N)
 # shellcheck shell=bash
 
@@ -39,7 +40,7 @@ rpc1() { # CODE METHOD MSG-JSON
 }
 
 sql() {
-    psql_app -tA -c "$1" || fail "sql failed: $1"
+    psql_owner -tA -c "$1" || fail "sql failed: $1"
 }
 
 uuid() {
@@ -177,4 +178,31 @@ district_report() { # UUID-N PERIOD RESULTS
  "results": "$3", "difficulties": "Thiếu vốn", "recommendations": "", "proposals": "",
  "tasks": [{"task_code": "III.1.c", "status": "in_progress", "progress": 40, "note": "đang làm"}]}
 EOF
+}
+
+# report_two_agencies: UBND-A and UBND-B each upload a file (ATT_SHA_A /
+# ATT_SHA_B, 3000 bytes), submit the 2026 annual report with it (SUB_A /
+# SUB_B: submission ids) and update task III.1.c; one more upload each is
+# left unfinished (attachment_chunk rows). For the row-level security tests.
+report_two_agencies() {
+    local who n=40 f sha
+    for who in A B; do
+        n=$((n + 1))
+        f=$TN_TMP/att-$who.bin
+        head -c 3000 /dev/urandom >"$f"
+        sha=$(sha256sum "$f" | cut -d' ' -f1)
+        rpc1 "UBND-$who" AttachmentChunk "{\"sha256\": \"$sha\", \"size\": 3000, \"offset\": 0, \"data\": {\"file\": \"$f\"}}"
+        assert_eq OK "$ST" "upload of UBND-$who ($MSG)"
+        rpc1 "UBND-$who" AttachmentChunk "{\"sha256\": \"$(printf '%064x' $n)\", \"size\": 5000, \"offset\": 0, \"data\": {\"file\": \"$f\", \"len\": 100}}"
+        assert_eq OK "$ST" "unfinished upload of UBND-$who ($MSG)"
+        local req
+        req=$(pyj "$(district_report $n 2026-annual "Báo cáo của $who")" \
+            "json.dumps(dict(d, attachments=[{\"sha256\": \"$sha\", \"size\": 3000, \"name\": \"tệp $who.bin\"}]), ensure_ascii=False)")
+        rpc1 "UBND-$who" Submit "$req"
+        assert_eq OK "$ST" "submit of UBND-$who ($MSG)"
+        printf -v "SUB_$who" '%s' "$(pyj "$R" 'd["submission_id"]')"
+        printf -v "ATT_SHA_$who" '%s' "$sha"
+        rpc1 "UBND-$who" TaskUpdate "{\"request_uuid\": \"$(uuid $((n + 10)))\", \"task_code\": \"III.1.c\", \"status\": \"in_progress\", \"progress\": 30, \"note\": \"$who\"}"
+        assert_eq OK "$ST" "task update of UBND-$who ($MSG)"
+    done
 }

@@ -3,7 +3,7 @@
 as JSON, for the integration tests (stdlib only; messages are encoded and
 decoded by hand from the field numbers read out of proto/tamnong.proto).
 
-    rpc.py --port P --ca CA --cert C --key K 'STEPS'
+    rpc.py --port P --ca CA --cert C --key K 'STEPS' (or @FILE holding them)
 
 STEPS is a JSON list; each step is {"m": "Submit", "msg": {...}} (one call on
 the current connection) or {"reconnect": true} (drop the connection without a
@@ -178,9 +178,13 @@ def main():
     p.add_argument("--key")
     p.add_argument("--server-name", default="localhost")
     p.add_argument("--timeout", type=float, default=20.0)
-    p.add_argument("steps")
+    p.add_argument("steps", help="the JSON, or @FILE to read it from a file")
     args = p.parse_args()
-    steps = json.loads(args.steps)
+    if args.steps.startswith("@"):
+        with open(args.steps[1:], encoding="utf-8") as f:
+            steps = json.load(f)
+    else:
+        steps = json.loads(args.steps)
     if isinstance(steps, dict):
         steps = [steps]
     results = []

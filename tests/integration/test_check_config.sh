@@ -10,6 +10,7 @@ check() { _capture timeout 20 "$BUILD/tamnongd" --config "$1" --check-config; }
 step "good config"
 check "$TN_CONF"
 assert_eq 0 "$RC" "--check-config on a good config"
+assert_not_contains "$ERR" "same role" "no warning: the pool and the migrations use two roles"
 
 bad() { # name extra-line expected-word
     cp "$TN_CONF" "$TN_TMP/bad-$1.conf"
@@ -29,6 +30,15 @@ bad bad-bool "migrate_on_start = perhaps" migrate_on_start
 bad no-equals "listen_port 7443" ""
 bad missing-cert "tls_cert_file = $TN_TMP/nope.pem" ""
 bad missing-crl "tls_crl_file = $TN_TMP/nope-crl.pem" ""
+bad bad-owner-conninfo "db_owner_conninfo = \"host=/tmp 'unterminated\"" db_owner_conninfo
+
+step "the pool and the migrations as one role: accepted, with a warning"
+cp "$TN_CONF" "$TN_TMP/one-role.conf"
+echo 'db_owner_conninfo = ""' >>"$TN_TMP/one-role.conf"
+check "$TN_TMP/one-role.conf"
+assert_eq 0 "$RC" "--check-config with one role"
+assert_contains "$ERR" "same role" "the warning"
+
 check "$TN_TMP/does-not-exist.conf"
 [ "$RC" != 0 ] || fail "--check-config accepted a missing file"
 
@@ -40,6 +50,7 @@ _capture timeout 60 "$BUILD/tamnongd" --config "$TN_CONF" --migrate
 assert_eq 0 "$RC" "first --migrate: $ERR"
 _capture timeout 60 "$BUILD/tamnongd" --config "$TN_CONF" --migrate
 assert_eq 0 "$RC" "second --migrate: $ERR"
+assert_eq "tamnong|f|f" "$(psql_admin -d tamnong -tAc "select r.rolname, a.rolsuper, a.rolbypassrls from pg_class c join pg_roles r on r.oid = c.relowner, pg_roles a where c.relname = 'submission' and a.rolname = 'tamnong_app'")" "the owner owns the tables; tamnong_app exists, no superuser, no BYPASSRLS"
 psql_admin -d tamnong -tAc "select count(*) from schema_migrations" >/dev/null ||
     fail "schema_migrations missing"
 _capture timeout 10 "$BUILD/tamnongd" --version
