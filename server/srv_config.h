@@ -20,6 +20,7 @@ struct srv_config {
     char *tls_cert_file;
     char *tls_key_file;
     char *tls_crl_file; /* required: a missing CRL fails closed */
+    long crl_reload_interval_ms; /* periodic reload of the TLS files (tls_reload.c) */
     /* PostgreSQL */
     char *db_conninfo;
     long db_pool_size;
