@@ -47,6 +47,8 @@ extern const struct command cmd_status;
  * of the admin group in cmd_admin.c. */
 extern const struct command cmd_admin_submissions;
 extern const struct command cmd_admin_review;
+/* `tamnong admin cert register|revoke` (cmd_cert.c). */
+extern const struct command cmd_admin_cert;
 extern const struct command cmd_help;
 
 const struct command *cli_find(const struct command *const *table, const char *name);

@@ -289,8 +289,8 @@ static const struct command admin_plan_cmd = {
        "'tamnong admin --help').\n"),
 };
 
-static const struct command *const admin_commands[] = {&admin_plan_cmd, &cmd_admin_submissions,
-                                                       &cmd_admin_review, NULL};
+static const struct command *const admin_commands[] = {
+    &admin_plan_cmd, &cmd_admin_submissions, &cmd_admin_review, &cmd_admin_cert, NULL};
 
 static int admin_main(struct cli *cli, int argc, char **argv)
 {
@@ -319,5 +319,9 @@ const struct command cmd_admin = {
        "      List the reports received; with an ID, show that report in full.\n"
        "  tamnong admin review ID (--accept | --return REASON)\n"
        "      Accept report ID or return it for correction; saved here and sent by\n"
-       "      'tamnong sync'.\n"),
+       "      'tamnong sync'.\n"
+       "  tamnong admin cert register CERT.pem --agency CODE\n"
+       "  tamnong admin cert revoke (FINGERPRINT | CERT.pem) [--reason TEXT]\n"
+       "      Register an agency certificate of the province CA, or revoke one at\n"
+       "      once (operator only).\n"),
 };

@@ -11,7 +11,8 @@ goodbye and open a new one). A single object is one step. Field values:
 strings as JSON strings (encoded UTF-8; a NUL is "\\u0000"), or {"hex": "..."}
 for raw bytes (invalid UTF-8); bytes fields as hex strings, or {"file": PATH,
 "start": S, "len": N} for a piece of a file; repeated fields as lists; nested
-messages as objects. Prints one JSON list: per call {"status", "message",
+messages as objects. {"wait_file": PATH} waits (up to --timeout) until PATH
+exists, keeping the connection open (a test acts meanwhile). Prints one JSON list: per call {"status", "message",
 "resp"} (resp decoded with the output type, defaults filled in). Exit 0 when
 every call answered, 1 on a connection error (printed as {"error"}).
 """
@@ -24,6 +25,7 @@ import socket
 import ssl
 import struct
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wire  # noqa: E402
@@ -190,6 +192,12 @@ def main():
             if st.get("reconnect"):
                 c.drop()
                 c = Conn(args)
+                continue
+            if st.get("wait_file"):
+                waited = 0.0
+                while not os.path.exists(st["wait_file"]) and waited < args.timeout:
+                    time.sleep(0.05)
+                    waited += 0.05
                 continue
             results.append(c.call(st["m"], st.get("msg", {})))
         c.s.close()
