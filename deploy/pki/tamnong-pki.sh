@@ -45,9 +45,11 @@ Commands:
   revoke DIR CODE|CERT.pem [--reason R]
         Revoke an agency's current certificate (or the given certificate)
         and publish a new CRL. Revoking twice is not an error.
-  crl DIR [--days N]
+  crl DIR [--days N | --last-update T --next-update T]
         Publish a fresh CRL (valid N days, default $CRL_DAYS_DEFAULT) to DIR/crl.pem.
-        Re-run before it expires; tamnongd picks it up on SIGHUP.
+        Re-run before it expires; tamnongd re-reads it every
+        crl_reload_interval and on SIGHUP. --last-update/--next-update set
+        the validity explicitly (T as above), e.g. an expired CRL for tests.
   fingerprint CERT.pem
         Print the certificate's SHA-256 fingerprint (of the DER), lower-case
         hex without colons: the value tamnongd maps to an agency.
@@ -337,10 +339,11 @@ subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid" "$START" "$END" "$force"
 }
 
-publish_crl() { # dir days
+publish_crl() { # dir days [openssl ca options...]
     local dir=$1 days=$2 tmp
+    shift 2
     tmp=$(mktemp "$dir/crl.pem.XXXXXX")
-    if ! ossl_ca "$dir" -gencrl -crldays "$days" -crlexts crl_ext -out "$tmp" 2>"$dir/db/last-error.txt"; then
+    if ! ossl_ca "$dir" -gencrl -crldays "$days" "$@" -crlexts crl_ext -out "$tmp" 2>"$dir/db/last-error.txt"; then
         rm -f "$tmp"
         cat "$dir/db/last-error.txt" >&2
         die "cannot publish the CRL"
@@ -350,19 +353,27 @@ publish_crl() { # dir days
 }
 
 cmd_crl() {
-    local dir="" days=$CRL_DAYS_DEFAULT
+    local dir="" days=$CRL_DAYS_DEFAULT times=()
     while [ $# -gt 0 ]; do
         case $1 in
         --days) days=${2:?--days needs a value}; shift 2 ;;
+        --last-update | --next-update)
+            [[ ${2:-} =~ ^[0-9]{14}Z$ ]] || die "$1 takes YYYYMMDDHHMMSSZ (UTC)"
+            if [ "$1" = --last-update ]; then times+=(-crl_lastupdate "$2"); else times+=(-crl_nextupdate "$2"); fi
+            shift 2 ;;
         -*) die "crl: unknown option $1" ;;
         *) [ -z "$dir" ] || die "crl: one DIR only"; dir=$1; shift ;;
         esac
     done
-    [ -n "$dir" ] || die "crl: usage: $PROG crl DIR [--days N]"
+    [ -n "$dir" ] || die "crl: usage: $PROG crl DIR [--days N | --last-update T --next-update T]"
     require_ca "$dir"
     valid_days "$days"
-    publish_crl "$dir" "$days"
-    note "published $dir/crl.pem (valid $days days)"
+    publish_crl "$dir" "$days" "${times[@]}"
+    if [ ${#times[@]} -gt 0 ]; then
+        note "published $dir/crl.pem (${times[*]})"
+    else
+        note "published $dir/crl.pem (valid $days days)"
+    fi
 }
 
 cmd_revoke() {
