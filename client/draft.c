@@ -8,6 +8,7 @@
 
 #include "i18n.h"
 #include "outbox.h"
+#include "report_sign.h"
 
 const char *const draft_parts[] = {"results", "difficulties", "recommendations", "proposals", NULL};
 
@@ -420,9 +421,12 @@ static int queue_attachment(struct store *s, int64_t *batch, const char *sha256,
     return 0;
 }
 
-int draft_queue_submit(struct store *s, const char *period, int64_t *submit_seq)
+int draft_queue_submit(struct store *s, const char *period, X509 *cert, EVP_PKEY *key,
+                       int64_t *submit_seq, char *sign_err, size_t errlen)
 {
     uint8_t uuid[OUTBOX_UUID_LEN];
+    if (errlen)
+        sign_err[0] = '\0';
     if (outbox_new_uuid(uuid) < 0)
         return -1;
     if (store_begin(s) < 0)
@@ -430,6 +434,19 @@ int draft_queue_submit(struct store *s, const char *period, int64_t *submit_seq)
     Tamnong__SubmitRequest *r = NULL;
     if (draft_build_submit(s, period, uuid, &r) != 1)
         goto fail;
+    if (key && cert) {
+        uint8_t *canon = NULL;
+        size_t clen = 0;
+        if (report_canonical(r, &canon, &clen) < 0) {
+            snprintf(sign_err, errlen, "%s", _("Out of memory."));
+            goto fail;
+        }
+        int signed_ok = report_sign(canon, clen, cert, key, &r->signature.data,
+                                    &r->signature.len, sign_err, errlen);
+        free(canon);
+        if (signed_ok < 0)
+            goto fail;
+    }
     int64_t batch = 0, seq;
     for (size_t i = 0; i < r->n_attachments; i++)
         if (queue_attachment(s, &batch, r->attachments[i]->sha256, r->attachments[i]->size,
