@@ -16,7 +16,8 @@ static void subject_of(X509 *cert, char *out, size_t len)
 {
     out[0] = '\0';
     BIO *bio = BIO_new(BIO_s_mem());
-    if (bio && X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0) {
+    if (bio && X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0,
+                                  XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
         int n = BIO_read(bio, out, (int)len - 1);
         out[n > 0 ? n : 0] = '\0';
     }
@@ -56,8 +57,8 @@ int cert_check_x509(X509 *cert, STACK_OF(X509) * untrusted, X509_STORE *store,
             why = "revoked (on the province CA's CRL)";
         else if (e == X509_V_ERR_INVALID_PURPOSE)
             why = "not a TLS client certificate (extended key usage)";
-        snprintf(info->error, sizeof info->error, "certificate sha256 %s (%.200s): %s",
-                 info->fingerprint, info->subject, why);
+        snprintf(info->error, sizeof info->error, "certificate (sha256 %s): %s",
+                 info->fingerprint, why);
     }
     X509_STORE_CTX_free(xs);
     ERR_clear_error();

@@ -132,9 +132,8 @@ BEGIN
     SELECT * INTO c FROM agency_certificate WHERE fingerprint = signer_fp;
     IF c.fingerprint IS NULL THEN
         RETURN tn_refuse('PERMISSION_DENIED',
-                         format('signature: the signer certificate (sha256 %s, %s) is not '
-                                'registered to any agency; sign with your agency''s registered '
-                                'key', signer_fp, signer_subj));
+                         format('signature: the signer certificate (sha256 %s) is not '
+                                'registered to any agency', signer_fp));
     ELSIF c.agency_id <> a THEN
         RETURN tn_refuse('PERMISSION_DENIED',
                          format('signature: signed with a certificate of agency "%s" (sha256 '
