@@ -12,6 +12,7 @@ gettext
 postgresql-15 postgresql-client-15
 redis-server redis-tools postgresql-contrib
 util-linux procps psmisc iproute2 python3
+testssl.sh sslscan
 "
 
 missing=""

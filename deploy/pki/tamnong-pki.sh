@@ -25,6 +25,9 @@ set -euo pipefail
 PROG=$(basename "$0")
 CA_DAYS_DEFAULT=7300
 CERT_DAYS_DEFAULT=825
+# Server certificates: at most 398 days, what TLS scanners (testssl.sh) and
+# browsers accept for a server certificate issued after 2020-09-01.
+SERVER_DAYS_DEFAULT=397
 CRL_DAYS_DEFAULT=30
 
 usage() {
@@ -37,7 +40,7 @@ Commands:
         $CA_DAYS_DEFAULT) and an empty CRL. Does nothing if DIR already holds a CA.
   server DIR NAME [--dns a,b] [--ip 127.0.0.1,::1] [--days N] [--force]
         Issue DIR/server/NAME.pem and .key: serverAuth, SAN from --dns/--ip
-        (default: DNS NAME).
+        (default: DNS NAME), valid N days (default $SERVER_DAYS_DEFAULT: renew yearly).
   agency DIR CODE [--name NAME] [--days N] [--start T --end T] [--force]
         Issue DIR/agencies/CODE.pem and .key: clientAuth, CN=CODE,
         serialNumber=CODE, O=NAME. T is YYYYMMDDHHMMSSZ (UTC); --start/--end
@@ -261,7 +264,7 @@ set_validity() { # days start end
 }
 
 cmd_server() {
-    local dir="" name="" dns="" ip="" days=$CERT_DAYS_DEFAULT force=no
+    local dir="" name="" dns="" ip="" days=$SERVER_DAYS_DEFAULT force=no
     while [ $# -gt 0 ]; do
         case $1 in
         --dns) dns=${2:?--dns needs a value}; shift 2 ;;
