@@ -84,13 +84,13 @@ static int register_main(struct cli *cli, int argc, char **argv)
         agency = optarg;
     }
     if (optind >= argc)
-        return cli_usage_error(cli, &cert_register_cmd, "%s", _("which certificate? Give CERT.pem."));
+        return cli_usage_error(cli, &cert_register_cmd, "%s",
+                               _("which certificate? Give CERT.pem."));
     if (optind + 1 < argc)
         return cli_usage_error(cli, &cert_register_cmd, _("unexpected argument '%s'."),
                                argv[optind + 1]);
     if (!agency || !*agency)
-        return cli_usage_error(cli, &cert_register_cmd, "%s",
-                               _("name the agency: --agency CODE."));
+        return cli_usage_error(cli, &cert_register_cmd, "%s", _("name the agency: --agency CODE."));
     char *pem = read_pem(argv[optind]);
     if (!pem)
         return TN_EXIT_USAGE;
@@ -234,8 +234,8 @@ static int revoke_main(struct cli *cli, int argc, char **argv)
             char at[64];
             out_local_time(r->revoked_at_ms, at, sizeof at);
             if (r->already_revoked)
-                printf(_("Certificate %s of agency %s was already revoked (%s).\n"),
-                       r->fingerprint, code, at);
+                printf(_("Certificate %s of agency %s was already revoked (%s).\n"), r->fingerprint,
+                       code, at);
             else
                 printf(_("Certificate %s of agency %s revoked (%s); it is refused from now on.\n"),
                        r->fingerprint, code, at);

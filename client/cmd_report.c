@@ -1175,9 +1175,9 @@ static int submit_main(struct cli *cli, int argc, char **argv)
                     : _("The report for %s is queued to be sent. 'tamnong sync' sends it; "
                         "'tamnong status' shows the receipt.\n"),
                period);
-    rc = outbox_say_saved(s, cli->json,
-                          json_pack("{s:s, s:I, s:b}", "period", period, "seq", (json_int_t)seq,
-                                    "signed", sign));
+    rc = outbox_say_saved(
+        s, cli->json,
+        json_pack("{s:s, s:I, s:b}", "period", period, "seq", (json_int_t)seq, "signed", sign));
 out:
     store_close(s);
     X509_free(cert);

@@ -23,13 +23,13 @@ static json_t *summary_json(const Tamnong__SubmissionSummary *x)
     const Tamnong__SubmissionState *s = x->state;
     if (!s)
         return json_object();
-    return json_pack("{s:I, s:s, s:s, s:s, s:i, s:s, s:o, s:b, s:s, s:o, s:b, s:s}", "submission_id",
-                     (json_int_t)s->submission_id, "agency", x->agency ? x->agency->code : "",
-                     "agency_name", x->agency ? x->agency->name : "", "period", s->period_code,
-                     "revision", s->revision, "state", s->state, "received_at",
-                     out_jtime_or_null(s->received_at_ms), "on_time", s->on_time, "reason",
-                     s->reason, "reviewed_at", out_jtime_or_null(s->reviewed_at_ms), "current",
-                     s->current, "signer", s->signer);
+    return json_pack(
+        "{s:I, s:s, s:s, s:s, s:i, s:s, s:o, s:b, s:s, s:o, s:b, s:s}", "submission_id",
+        (json_int_t)s->submission_id, "agency", x->agency ? x->agency->code : "", "agency_name",
+        x->agency ? x->agency->name : "", "period", s->period_code, "revision", s->revision,
+        "state", s->state, "received_at", out_jtime_or_null(s->received_at_ms), "on_time",
+        s->on_time, "reason", s->reason, "reviewed_at", out_jtime_or_null(s->reviewed_at_ms),
+        "current", s->current, "signer", s->signer);
 }
 
 static int show_one(struct cli *cli, struct rpc_client *client, int64_t id)

@@ -441,8 +441,8 @@ int draft_queue_submit(struct store *s, const char *period, X509 *cert, EVP_PKEY
             snprintf(sign_err, errlen, "%s", _("Out of memory."));
             goto fail;
         }
-        int signed_ok = report_sign(canon, clen, cert, key, &r->signature.data,
-                                    &r->signature.len, sign_err, errlen);
+        int signed_ok = report_sign(canon, clen, cert, key, &r->signature.data, &r->signature.len,
+                                    sign_err, errlen);
         free(canon);
         if (signed_ok < 0)
             goto fail;

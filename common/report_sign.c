@@ -70,8 +70,8 @@ out:
     return rc;
 }
 
-int report_verify(const uint8_t *sig, size_t siglen, const uint8_t *data, size_t len,
-                  X509 **signer, STACK_OF(X509) * *certs, char *err, size_t errlen)
+int report_verify(const uint8_t *sig, size_t siglen, const uint8_t *data, size_t len, X509 **signer,
+                  STACK_OF(X509) * *certs, char *err, size_t errlen)
 {
     int rc = -1;
     *signer = NULL;

@@ -34,7 +34,7 @@ int report_sign(const uint8_t *data, size_t len, X509 *cert, EVP_PKEY *key, uint
  * carries, for chain building; free with sk_X509_pop_free) are set. The
  * signer's certificate itself is NOT checked here. 0, or -1 with the reason
  * in plain words in err. CPU work: call it off the event loop. */
-int report_verify(const uint8_t *sig, size_t siglen, const uint8_t *data, size_t len,
-                  X509 **signer, STACK_OF(X509) * *certs, char *err, size_t errlen);
+int report_verify(const uint8_t *sig, size_t siglen, const uint8_t *data, size_t len, X509 **signer,
+                  STACK_OF(X509) * *certs, char *err, size_t errlen);
 
 #endif

@@ -145,19 +145,17 @@ int admin_cli_register_cert(const struct srv_config *c, const char *cert_file,
     }
     if (refusal) {
         const char *st = json_string_value(json_object_get(refusal, "status"));
-        fprintf(stderr, "tamnongd: %s%s\n",
-                json_string_value(json_object_get(refusal, "message")),
+        fprintf(stderr, "tamnongd: %s%s\n", json_string_value(json_object_get(refusal, "message")),
                 st && strcmp(st, "NOT_FOUND") == 0 ? "; give --name NAME to create it" : "");
         rc = st && strcmp(st, "NOT_FOUND") == 0 ? EX_USAGE : EX_DATAERR;
         goto out;
     }
     printf("%s %s\n", info.fingerprint, agency_code);
     fflush(stdout);
-    fprintf(stderr, "tamnongd: certificate %s for agency %s (%s)\n",
-            json_is_true(json_object_get(answer, "created")) ? "registered"
-                                                             : "was already registered",
-            agency_code,
-            json_string_value(json_object_get(json_object_get(answer, "agency"), "name")));
+    fprintf(
+        stderr, "tamnongd: certificate %s for agency %s (%s)\n",
+        json_is_true(json_object_get(answer, "created")) ? "registered" : "was already registered",
+        agency_code, json_string_value(json_object_get(json_object_get(answer, "agency"), "name")));
     rc = EX_OK;
 out:
     json_decref(answer);

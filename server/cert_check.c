@@ -57,8 +57,8 @@ int cert_check_x509(X509 *cert, STACK_OF(X509) * untrusted, X509_STORE *store,
             why = "revoked (on the province CA's CRL)";
         else if (e == X509_V_ERR_INVALID_PURPOSE)
             why = "not a TLS client certificate (extended key usage)";
-        snprintf(info->error, sizeof info->error, "certificate (sha256 %s): %s",
-                 info->fingerprint, why);
+        snprintf(info->error, sizeof info->error, "certificate (sha256 %s): %s", info->fingerprint,
+                 why);
     }
     X509_STORE_CTX_free(xs);
     ERR_clear_error();

@@ -72,10 +72,10 @@ struct conn {
     uint8_t state;
     uint8_t refuse_status;
     unsigned revoked_gen; /* auth_is_revoked's counter */
-    bool reading;       /* uv_read_start active */
-    bool in_pump;       /* inside pump(): defer flushes and nested pumps */
-    bool paused;        /* max_inflight reached: frames stay unread */
-    bool write_blocked; /* write queue above max_write_queue: socket not read */
+    bool reading;         /* uv_read_start active */
+    bool in_pump;         /* inside pump(): defer flushes and nested pumps */
+    bool paused;          /* max_inflight reached: frames stay unread */
+    bool write_blocked;   /* write queue above max_write_queue: socket not read */
     bool refused_answered;
     bool shutdown_sent;
 };

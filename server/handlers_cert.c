@@ -33,7 +33,8 @@ static bool once_params(struct call *call, ProtobufCClosure done, const Protobuf
         return false;
     }
     if (handler_request_sha256(in, sha) != 0) {
-        handler_fail(call, done, TAMNONG__STATUS__RESOURCE_EXHAUSTED, "the server is out of memory");
+        handler_fail(call, done, TAMNONG__STATUS__RESOURCE_EXHAUSTED,
+                     "the server is out of memory");
         return false;
     }
     char h[33];

@@ -21,16 +21,16 @@ struct verify_job {
     struct call *call;
     ProtobufCClosure done;
     handler_rows_fn on_rows;
-    char *doc;             /* JSON text for submit_signed */
-    char sha[65];          /* of the whole request (exactly-once) */
+    char *doc;    /* JSON text for submit_signed */
+    char sha[65]; /* of the whole request (exactly-once) */
     char uuid[37];
-    uint8_t *canon;        /* canonical bytes */
+    uint8_t *canon; /* canonical bytes */
     size_t canon_len;
     uint8_t *sig;
     size_t sig_len;
-    X509_STORE *store;     /* the CA and CRL in force when the request came */
+    X509_STORE *store; /* the CA and CRL in force when the request came */
     /* results */
-    int status;            /* TAMNONG__STATUS__OK or the refusal's */
+    int status; /* TAMNONG__STATUS__OK or the refusal's */
     char error[600];
     struct cert_info signer;
 };
@@ -78,8 +78,8 @@ static void verify_after(uv_work_t *w, int status)
         char aid[24];
         const struct agency_identity *who = call_agency(j->call);
         snprintf(aid, sizeof aid, "%lld", who ? (long long)who->id : -1LL);
-        const char *params[] = {aid, j->uuid, j->sha, j->doc, j->signer.subject,
-                                j->signer.fingerprint};
+        const char *params[] = {aid,    j->uuid,           j->sha,
+                                j->doc, j->signer.subject, j->signer.fingerprint};
         handler_query(j->call, j->done, SQL_SUBMIT_SIGNED, 6, params, j->on_rows, NULL);
     }
     job_free(j);
@@ -100,8 +100,8 @@ void signed_submit(struct call *call, ProtobufCClosure done, const Tamnong__Subm
     }
     if (in->signature.len > REPORT_SIGNATURE_MAX) {
         json_decref(doc);
-        handler_fail(call, done, TAMNONG__STATUS__INVALID_ARGUMENT,
-                     "signature: at most %d bytes", REPORT_SIGNATURE_MAX);
+        handler_fail(call, done, TAMNONG__STATUS__INVALID_ARGUMENT, "signature: at most %d bytes",
+                     REPORT_SIGNATURE_MAX);
         return;
     }
     struct verify_job *j = calloc(1, sizeof *j);

@@ -52,6 +52,6 @@ extern const char *const sql_migrate_unlock;       /* () */
 extern const char *const sql_migrate_create_table; /* () */
 extern const char *const sql_migrate_applied;      /* () -> version, name */
 extern const char *const sql_migrate_record;       /* (version, name) */
-extern const char *const sql_admin_cert_register; /* (fp, code, name, subject, role) -> jsonb */
+extern const char *const sql_admin_cert_register;  /* (fp, code, name, subject, role) -> jsonb */
 
 #endif

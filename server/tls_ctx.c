@@ -154,8 +154,8 @@ static X509 *find_issuer(STACK_OF(X509) * cas, const X509_NAME *name)
  * that is missing, not from our CA, badly signed or past its next update
  * would make OpenSSL refuse every agency (or worse, silently check nothing),
  * so each is an error here. */
-static int load_crl(SSL_CTX *ctx, const char *path, STACK_OF(X509) * cas,
-                    struct tls_ctx_info *info, char *err, size_t errlen)
+static int load_crl(SSL_CTX *ctx, const char *path, STACK_OF(X509) * cas, struct tls_ctx_info *info,
+                    char *err, size_t errlen)
 {
     info->crl_error = true; /* until the file proved good */
     if (check_readable("CRL file", path, err, errlen) < 0)

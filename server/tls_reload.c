@@ -72,7 +72,8 @@ static void reload_after(uv_work_t *w, int status)
                     "%s: NO VALID CRL: %s. Every new agency connection is refused (fail closed) "
                     "until a valid CRL of the province CA is published at %s (run: tamnong-pki.sh "
                     "crl CA-DIR, then copy crl.pem there); it is re-read every %ld s",
-                    r->why, r->err, srv->cfg->tls_crl_file, srv->cfg->crl_reload_interval_ms / 1000);
+                    r->why, r->err, srv->cfg->tls_crl_file,
+                    srv->cfg->crl_reload_interval_ms / 1000);
             last_crit_ms = now;
         }
         snprintf(last_err, sizeof last_err, "%s", r->err);
