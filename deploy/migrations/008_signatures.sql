@@ -153,18 +153,46 @@ BEGIN
 END $$;
 
 -- SubmissionState.signer: "subject (sha256 fingerprint)", "" when unsigned.
-CREATE OR REPLACE FUNCTION submission_state_json(s submission) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-    SELECT jsonb_build_object('submission_id', s.id,
-                              'period_code', (SELECT code FROM period WHERE id = s.period_id),
-                              'revision', s.revision, 'state', s.state,
-                              'received_at_ms', tn_ms(s.received_at), 'on_time', s.on_time,
-                              'reason', coalesce(s.reason, ''),
-                              'reviewed_at_ms', coalesce(tn_ms(s.reviewed_at), 0),
-                              'current', s.current,
-                              'signer', CASE WHEN s.signer_fingerprint IS NULL THEN ''
-                                             ELSE format('%s (sha256 %s)', s.signer_subject,
-                                                         s.signer_fingerprint) END,
-                              'agency', (SELECT jsonb_build_object('code', code, 'name', name)
-                                         FROM agency WHERE id = s.agency_id))
+CREATE FUNCTION submission_signer(s submission) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN s.signer_fingerprint IS NULL THEN ''
+                ELSE format('%s (sha256 %s)', s.signer_subject, s.signer_fingerprint) END
 $$;
+
+-- The signer joins every SubmissionState (Pull, Submissions, SubmissionGet).
+-- 004_deadlines makes submission_state_json(submission, boolean) the one
+-- that builds the object (the one-argument form calls it); without 004 the
+-- one-argument form of 003 builds it. The body is that of the form in
+-- force, plus 'signer'.
+DO $do$
+BEGIN
+    IF to_regprocedure('submission_state_json(submission, boolean)') IS NOT NULL THEN
+        CREATE OR REPLACE FUNCTION submission_state_json(s submission, on_time boolean)
+        RETURNS jsonb LANGUAGE sql STABLE AS $f$
+            SELECT jsonb_build_object('submission_id', s.id,
+                                      'period_code', (SELECT code FROM period WHERE id = s.period_id),
+                                      'revision', s.revision, 'state', s.state,
+                                      'received_at_ms', tn_ms(s.received_at),
+                                      'on_time', on_time,
+                                      'reason', coalesce(s.reason, ''),
+                                      'reviewed_at_ms', coalesce(tn_ms(s.reviewed_at), 0),
+                                      'current', s.current,
+                                      'signer', submission_signer(s),
+                                      'agency', (SELECT jsonb_build_object('code', code, 'name', name)
+                                                 FROM agency WHERE id = s.agency_id))
+        $f$;
+    ELSE
+        CREATE OR REPLACE FUNCTION submission_state_json(s submission)
+        RETURNS jsonb LANGUAGE sql STABLE AS $f$
+            SELECT jsonb_build_object('submission_id', s.id,
+                                      'period_code', (SELECT code FROM period WHERE id = s.period_id),
+                                      'revision', s.revision, 'state', s.state,
+                                      'received_at_ms', tn_ms(s.received_at), 'on_time', s.on_time,
+                                      'reason', coalesce(s.reason, ''),
+                                      'reviewed_at_ms', coalesce(tn_ms(s.reviewed_at), 0),
+                                      'current', s.current,
+                                      'signer', submission_signer(s),
+                                      'agency', (SELECT jsonb_build_object('code', code, 'name', name)
+                                                 FROM agency WHERE id = s.agency_id))
+        $f$;
+    END IF;
+END $do$;
