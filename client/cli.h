@@ -51,6 +51,8 @@ extern const struct command cmd_admin_review;
 /* `tamnong admin status` and `tamnong admin extend` (cmd_deadline.c). */
 extern const struct command cmd_admin_status;
 extern const struct command cmd_admin_extend;
+/* `tamnong admin cert register|revoke` (cmd_cert.c). */
+extern const struct command cmd_admin_cert;
 extern const struct command cmd_help;
 
 const struct command *cli_find(const struct command *const *table, const char *name);

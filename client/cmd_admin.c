@@ -297,6 +297,7 @@ static const struct command *const admin_commands[] = {
     &cmd_admin_review,
     &cmd_admin_status,
     &cmd_admin_extend,
+    &cmd_admin_cert,
     NULL,
 };
 /* clang-format on */
@@ -332,5 +333,9 @@ const struct command cmd_admin = {
        "  tamnong admin status PERIOD [--kind KIND]\n"
        "      Who was expected to report for PERIOD and who did, on time or late.\n"
        "  tamnong admin extend PERIOD [--agency CODE] --until YYYY-MM-DD --reason TEXT\n"
-       "      Give an agency, or every reporter, until the end of that day.\n"),
+       "      Give an agency, or every reporter, until the end of that day.\n"
+       "  tamnong admin cert register CERT.pem --agency CODE\n"
+       "  tamnong admin cert revoke (FINGERPRINT | CERT.pem) [--reason TEXT]\n"
+       "      Register an agency certificate of the province CA, or revoke one at\n"
+       "      once (operator only).\n"),
 };

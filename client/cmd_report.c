@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/pem.h>
 
 #include "cli.h"
+#include "client_config.h"
 #include "draft.h"
 #include "i18n.h"
 #include "outbox.h"
@@ -1059,18 +1061,73 @@ static int validate_main(struct cli *cli, int argc, char **argv)
     return rc;
 }
 
+/* The agency certificate and key of the client configuration, for --sign.
+ * TN_EXIT_OK, or an exit code after printing why. */
+static int load_signing_key(struct cli *cli, X509 **cert, EVP_PKEY **key)
+{
+    struct client_config cfg;
+    char err[2048];
+    int rc = TN_EXIT_OK;
+    *cert = NULL;
+    *key = NULL;
+    if (client_config_load(&cfg, cli->config_path, err, sizeof err) < 0 ||
+        client_config_check_files(&cfg, err, sizeof err) < 0) {
+        out_error("%s", err);
+        rc = TN_EXIT_CONFIG;
+        goto out;
+    }
+    FILE *f = fopen(cfg.cert_file, "r");
+    *cert = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+    if (f)
+        fclose(f);
+    f = fopen(cfg.key_file, "r");
+    *key = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+    if (f)
+        fclose(f);
+    if (!*cert || !*key || X509_check_private_key(*cert, *key) != 1) {
+        out_error(_("Cannot sign: the agency certificate %s and key %s of the configuration "
+                    "cannot be read, or do not match."),
+                  cfg.cert_file, cfg.key_file);
+        X509_free(*cert);
+        EVP_PKEY_free(*key);
+        *cert = NULL;
+        *key = NULL;
+        rc = TN_EXIT_CONFIG;
+    }
+out:
+    client_config_free(&cfg);
+    return rc;
+}
+
 static int submit_main(struct cli *cli, int argc, char **argv)
 {
+    enum { OPT_SIGN = 0x301 };
+    static const struct option opts[] = {
+        CLI_OPTION_JSON, OPTION_PERIOD, {"sign", no_argument, NULL, OPT_SIGN}, {0, 0, 0, 0}};
     const char *period_opt = NULL;
-    int rc;
-    if ((rc = period_opts(cli, &report_submit_cmd, argc, argv, &period_opt)) != TN_EXIT_OK)
-        return rc;
+    bool sign = false;
+    int rc, c;
+    while ((c = cli_getopt(cli, &report_submit_cmd, argc, argv, "", opts)) != -1) {
+        if (c == '?')
+            return TN_EXIT_USAGE;
+        if (c == OPT_PERIOD)
+            period_opt = optarg;
+        else if (c == OPT_SIGN)
+            sign = true;
+    }
     if (!no_more_args(cli, &report_submit_cmd, argc, argv, &rc))
+        return rc;
+    X509 *cert = NULL;
+    EVP_PKEY *key = NULL;
+    if (sign && (rc = load_signing_key(cli, &cert, &key)) != TN_EXIT_OK)
         return rc;
     struct store *s;
     char period[128];
-    if ((rc = open_period(cli, period_opt, &s, period, sizeof period)) != TN_EXIT_OK)
+    if ((rc = open_period(cli, period_opt, &s, period, sizeof period)) != TN_EXIT_OK) {
+        X509_free(cert);
+        EVP_PKEY_free(key);
         return rc;
+    }
     /* Every edit makes the draft a draft again: queued, sent or accepted
      * means nothing changed since the last submit. */
     sqlite3_stmt *q = store_prepare(s, "SELECT state FROM drafts WHERE period_code = ?1");
@@ -1089,8 +1146,7 @@ static int submit_main(struct cli *cli, int argc, char **argv)
                    period, state_label(state));
         rc = outbox_say_saved(s, cli->json,
                               json_pack("{s:s, s:b}", "period", period, "unchanged", 1));
-        store_close(s);
-        return rc;
+        goto out;
     }
     json_t *j = NULL;
     rc = run_validation(cli, s, period, cli->json ? &j : NULL);
@@ -1105,18 +1161,29 @@ static int submit_main(struct cli *cli, int argc, char **argv)
     }
     json_decref(j);
     int64_t seq;
-    if (draft_queue_submit(s, period, &seq) < 0) {
-        rc = db_error(s);
+    char sign_err[512];
+    if (draft_queue_submit(s, period, cert, key, &seq, sign_err, sizeof sign_err) < 0) {
+        if (sign_err[0]) {
+            out_error(_("Cannot sign the report: %s. Nothing was queued."), sign_err);
+            rc = TN_EXIT_SOFTWARE;
+        } else {
+            rc = db_error(s);
+        }
         goto out;
     }
     if (!cli->json)
-        printf(_("The report for %s is queued to be sent. 'tamnong sync' sends it; 'tamnong "
-                 "status' shows the receipt.\n"),
+        printf(sign ? _("The report for %s is signed and queued to be sent. 'tamnong sync' "
+                        "sends it; 'tamnong status' shows the receipt.\n")
+                    : _("The report for %s is queued to be sent. 'tamnong sync' sends it; "
+                        "'tamnong status' shows the receipt.\n"),
                period);
-    rc = outbox_say_saved(s, cli->json,
-                          json_pack("{s:s, s:I}", "period", period, "seq", (json_int_t)seq));
+    rc = outbox_say_saved(
+        s, cli->json,
+        json_pack("{s:s, s:I, s:b}", "period", period, "seq", (json_int_t)seq, "signed", sign));
 out:
     store_close(s);
+    X509_free(cert);
+    EVP_PKEY_free(key);
     return rc;
 }
 
@@ -1159,7 +1226,12 @@ static const struct command report_validate_cmd = {
        "the scheduled one) submits it, unless it is changed before.\n")};
 static const struct command report_submit_cmd = {
     "submit", N_("Validate the report and queue it to be sent"), submit_main,
-    N_("Usage: tamnong report submit [--json]\n")};
+    N_("Usage: tamnong report submit [--sign] [--json]\n"
+       "\n"
+       "Validate the report and queue it; 'tamnong sync' sends it.\n"
+       "  --sign   sign it with the agency key of the configuration (a detached\n"
+       "           CMS signature, SHA-256): the official way to submit. The server\n"
+       "           checks the signature and records the signer.\n")};
 
 static const struct command *const report_commands[] = {&report_open_cmd,
                                                         &report_set_cmd,
@@ -1210,8 +1282,9 @@ const struct command cmd_report = {
        "  validate [--json]                check it with the server's rules; every\n"
        "                                   problem is printed (exit 65 if any); without\n"
        "                                   problems it is ready: the next sync (also\n"
-       "                                   the scheduled one) submits it\n"
-       "  submit [--json]                  validate, then queue it (attachments first)\n"
+       "                                   the scheduled one) submits it, unsigned\n"
+       "  submit [--sign] [--json]         validate, then queue it (attachments first);\n"
+       "                                   --sign signs it with the agency key\n"
        "\n"
        "Every change prints \"saved, N waiting to send\": it is kept on this computer\n"
        "even if the network or the computer goes down.\n"),

@@ -23,13 +23,13 @@ static json_t *summary_json(const Tamnong__SubmissionSummary *x)
     const Tamnong__SubmissionState *s = x->state;
     if (!s)
         return json_object();
-    return json_pack("{s:I, s:s, s:s, s:s, s:i, s:s, s:o, s:b, s:s, s:o, s:b}", "submission_id",
-                     (json_int_t)s->submission_id, "agency", x->agency ? x->agency->code : "",
-                     "agency_name", x->agency ? x->agency->name : "", "period", s->period_code,
-                     "revision", s->revision, "state", s->state, "received_at",
-                     out_jtime_or_null(s->received_at_ms), "on_time", s->on_time, "reason",
-                     s->reason, "reviewed_at", out_jtime_or_null(s->reviewed_at_ms), "current",
-                     s->current);
+    return json_pack(
+        "{s:I, s:s, s:s, s:s, s:i, s:s, s:o, s:b, s:s, s:o, s:b, s:s}", "submission_id",
+        (json_int_t)s->submission_id, "agency", x->agency ? x->agency->code : "", "agency_name",
+        x->agency ? x->agency->name : "", "period", s->period_code, "revision", s->revision,
+        "state", s->state, "received_at", out_jtime_or_null(s->received_at_ms), "on_time",
+        s->on_time, "reason", s->reason, "reviewed_at", out_jtime_or_null(s->reviewed_at_ms),
+        "current", s->current, "signer", s->signer);
 }
 
 static int show_one(struct cli *cli, struct rpc_client *client, int64_t id)
@@ -82,6 +82,10 @@ static int show_one(struct cli *cli, struct rpc_client *client, int64_t id)
         printf(_("Received %s, %s\n"), when, s && s->on_time ? _("on time") : _("late"));
         if (s && *s->reason)
             printf(_("Returned because: %s\n"), s->reason);
+        if (s && *s->signer)
+            printf(_("Signed by: %s\n"), s->signer);
+        else
+            printf("%s\n", _("Not signed."));
         printf("\n%s\n", _("Indicators:"));
         for (size_t i = 0; i < r->n_values; i++) {
             const Tamnong__IndicatorValue *v = r->values[i];

@@ -8,6 +8,7 @@
 
 #include "i18n.h"
 #include "outbox.h"
+#include "report_sign.h"
 
 const char *const draft_parts[] = {"results", "difficulties", "recommendations", "proposals", NULL};
 
@@ -420,17 +421,33 @@ static int queue_attachment(struct store *s, int64_t *batch, const char *sha256,
     return 0;
 }
 
-/* Queue the draft's files and Submit and mark it queued, inside the
- * caller's transaction. */
-static int queue_submit_tx(struct store *s, const char *period, int64_t *submit_seq)
+/* Queue the draft's files and Submit (signed with key and cert when both
+ * are given) and mark it queued, inside the caller's transaction. */
+static int queue_submit_tx(struct store *s, const char *period, X509 *cert, EVP_PKEY *key,
+                           int64_t *submit_seq, char *sign_err, size_t errlen)
 {
     uint8_t uuid[OUTBOX_UUID_LEN];
+    if (errlen)
+        sign_err[0] = '\0';
     if (outbox_new_uuid(uuid) < 0)
         return -1;
     Tamnong__SubmitRequest *r = NULL;
     int rc = -1;
     if (draft_build_submit(s, period, uuid, &r) != 1)
         goto out;
+    if (key && cert) {
+        uint8_t *canon = NULL;
+        size_t clen = 0;
+        if (report_canonical(r, &canon, &clen) < 0) {
+            snprintf(sign_err, errlen, "%s", _("Out of memory."));
+            goto out;
+        }
+        int signed_ok = report_sign(canon, clen, cert, key, &r->signature.data, &r->signature.len,
+                                    sign_err, errlen);
+        free(canon);
+        if (signed_ok < 0)
+            goto out;
+    }
     int64_t batch = 0, seq;
     for (size_t i = 0; i < r->n_attachments; i++)
         if (queue_attachment(s, &batch, r->attachments[i]->sha256, r->attachments[i]->size,
@@ -458,11 +475,13 @@ out:
     return rc;
 }
 
-int draft_queue_submit(struct store *s, const char *period, int64_t *submit_seq)
+int draft_queue_submit(struct store *s, const char *period, X509 *cert, EVP_PKEY *key,
+                       int64_t *submit_seq, char *sign_err, size_t errlen)
 {
     if (store_begin(s) < 0)
         return -1;
-    if (queue_submit_tx(s, period, submit_seq) < 0 || store_commit(s) < 0) {
+    if (queue_submit_tx(s, period, cert, key, submit_seq, sign_err, errlen) < 0 ||
+        store_commit(s) < 0) {
         store_rollback(s);
         return -1;
     }
@@ -532,7 +551,8 @@ int draft_queue_ready(struct store *s, const char *period, struct rr_problems *p
             goto fail;
         return -2;
     }
-    if (queue_submit_tx(s, period, submit_seq) < 0 || store_commit(s) < 0)
+    /* Unsigned: a signature is asked for with 'report submit --sign'. */
+    if (queue_submit_tx(s, period, NULL, NULL, submit_seq, NULL, 0) < 0 || store_commit(s) < 0)
         goto fail;
     return 1;
 fail:

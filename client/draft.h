@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "report_rules.h"
 #include "store.h"
@@ -61,9 +63,13 @@ int draft_build_submit(struct store *s, const char *period, const uint8_t *uuid,
 int draft_validate(struct store *s, const char *period, struct rr_problems *p, bool *checked_plan);
 
 /* One transaction: queue an "Attachment" item for each attached file, then
- * the Submit (one batch, in that order), and mark the draft queued. 0 and
- * *submit_seq, or -1. */
-int draft_queue_submit(struct store *s, const char *period, int64_t *submit_seq);
+ * the Submit (one batch, in that order), and mark the draft queued. With
+ * key and cert (else NULL) the Submit carries a detached CMS signature over
+ * its canonical bytes (report_sign.h), made here, over the very message that
+ * is queued and sent. 0 and *submit_seq, or -1 (sign_err set when the
+ * signing failed, "" otherwise). */
+int draft_queue_submit(struct store *s, const char *period, X509 *cert, EVP_PKEY *key,
+                       int64_t *submit_seq, char *sign_err, size_t errlen);
 
 /* The periods whose draft is ready (validated by 'report validate' and not
  * changed since): malloc'ed strings, free with draft_free_periods. 0 or -1. */

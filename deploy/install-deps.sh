@@ -13,6 +13,7 @@ postgresql-15 postgresql-client-15
 redis-server redis-tools postgresql-contrib
 util-linux procps psmisc iproute2 python3
 systemd
+testssl.sh sslscan
 "
 
 missing=""

@@ -1,7 +1,8 @@
 /* admin_cli: `tamnongd register-cert`, run by an operator on the server host
  * before (instead of) the event loop, with blocking libpq. Maps a client
  * certificate's SHA-256 fingerprint to an agency, creating the agency when a
- * name is given. All SQL is in sql.c and runs with parameters. */
+ * name is given. The checks (cert_check.c) and the SQL function
+ * (cert_register, 008_signatures.sql) are those of the CertRegister RPC. */
 #include "admin_cli.h"
 
 #include <stdbool.h>
@@ -10,36 +11,23 @@
 #include <string.h>
 #include <sysexits.h>
 #include <libpq-fe.h>
-#include <openssl/bio.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
+#include <jansson.h>
 
+#include "cert_check.h"
 #include "sql.h"
-#include "tls_util.h"
 
-/* The certificate's subject in RFC 2253 form, malloc'ed; NULL if unreadable. */
-static char *cert_subject(const char *path)
+/* The file's bytes (at most CERT_PEM_MAX + 1, so a larger file is refused
+ * by cert_check_pem); *len set. NULL when unreadable. */
+static char *read_small(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "r");
+    FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
-    X509 *cert = PEM_read_X509(f, NULL, NULL, NULL);
+    char *buf = malloc(CERT_PEM_MAX + 1);
+    if (buf)
+        *len = fread(buf, 1, CERT_PEM_MAX + 1, f);
     fclose(f);
-    if (!cert)
-        return NULL;
-    char *out = NULL;
-    BIO *bio = BIO_new(BIO_s_mem());
-    if (bio && X509_NAME_print_ex(bio, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) >= 0) {
-        char *data;
-        long n = BIO_get_mem_data(bio, &data);
-        if (n >= 0 && (out = malloc((size_t)n + 1))) {
-            memcpy(out, data, (size_t)n);
-            out[n] = '\0';
-        }
-    }
-    BIO_free(bio);
-    X509_free(cert);
-    return out;
+    return buf;
 }
 
 static void print_pg_error(const char *what, PGconn *pg, const PGresult *res)
@@ -89,12 +77,12 @@ static PGresult *run(PGconn *pg, const char *what, const char *sql, int n,
 int admin_cli_register_cert(const struct srv_config *c, const char *cert_file,
                             const char *agency_code, const char *agency_name, bool operator_role)
 {
-    char fp[65];
     char sqlstate[6] = "";
-    char *subject = NULL;
+    char err[512];
+    struct cert_info info;
     PGconn *pg = NULL;
     PGresult *res = NULL;
-    bool in_tx = false;
+    json_t *answer = NULL;
     int rc = EX_SOFTWARE;
 
     if (!cert_file || !*cert_file || !agency_code || !*agency_code) {
@@ -103,11 +91,26 @@ int admin_cli_register_cert(const struct srv_config *c, const char *cert_file,
     }
     if (agency_name && !*agency_name)
         agency_name = NULL;
-    if (tls_cert_file_fingerprint(cert_file, fp) != 0) {
-        fprintf(stderr, "tamnongd: cannot read a PEM certificate from %s\n", cert_file);
+    /* The same checks as the CertRegister RPC (cert_check.c). */
+    size_t len = 0;
+    char *pem = read_small(cert_file, &len);
+    if (!pem) {
+        fprintf(stderr, "tamnongd: cannot read %s\n", cert_file);
         return EX_NOINPUT;
     }
-    subject = cert_subject(cert_file);
+    X509_STORE *store = cert_store_from_files(c->tls_ca_file, c->tls_crl_file, err, sizeof err);
+    if (!store) {
+        fprintf(stderr, "tamnongd: %s\n", err);
+        free(pem);
+        return EX_CONFIG;
+    }
+    int checked = cert_check_pem(pem, len, store, &info);
+    X509_STORE_free(store);
+    free(pem);
+    if (checked < 0) {
+        fprintf(stderr, "tamnongd: %s: %s\n", cert_file, info.error);
+        return EX_DATAERR;
+    }
 
     const char *const kw[] = {"application_name", "dbname", NULL};
     const char *const val[] = {"tamnongd-admin", srv_config_owner_conninfo(c), NULL};
@@ -117,100 +120,60 @@ int admin_cli_register_cert(const struct srv_config *c, const char *cert_file,
         rc = EX_UNAVAILABLE;
         goto out;
     }
+    /* One transaction: row-level security is forced on the owner too
+     * (007_rls.sql), so the scope that sees every agency's certificates is set
+     * for it alone. */
     if (!(res = run(pg, "BEGIN", sql_tx_begin, 0, NULL, PGRES_COMMAND_OK, sqlstate)))
         goto out;
     PQclear(res);
-    in_tx = true;
-    /* Certificates of every agency: row-level security is forced on the
-     * owner too (007_rls.sql). */
     if (!(res = run(pg, "setting the scope", sql_owner_scope_all, 0, NULL, PGRES_TUPLES_OK,
                     sqlstate)))
         goto out;
     PQclear(res);
-
-    /* The agency: created or renamed when a name is given, else it must exist. */
-    if (agency_name) {
-        const char *const v[] = {agency_code, agency_name};
-        res = run(pg, "creating the agency", sql_admin_agency_upsert, 2, v, PGRES_TUPLES_OK,
-                  sqlstate);
-        if (!res) {
-            if (strncmp(sqlstate, "23", 2) == 0) {
-                fprintf(stderr,
-                        "tamnongd: agency code \"%s\" or name is not acceptable: the code is 1 "
-                        "to 32 letters, digits, '.', '_' or '-' (starting with a letter or "
-                        "digit); the name is not blank and at most 255 bytes\n",
-                        agency_code);
-                rc = EX_DATAERR;
-            }
-            goto out;
-        }
-    } else {
-        const char *const v[] = {agency_code};
-        res = run(pg, "looking up the agency", sql_admin_agency_by_code, 1, v, PGRES_TUPLES_OK,
-                  sqlstate);
-        if (!res)
-            goto out;
-        if (PQntuples(res) == 0) {
-            fprintf(stderr, "tamnongd: there is no agency \"%s\"; give --name NAME to create it\n",
+    /* One function, the same the RPC runs: it creates or renames the agency
+     * when a name is given, and refuses a certificate of another agency. */
+    const char *const v[] = {info.fingerprint, agency_code, agency_name, info.subject,
+                             operator_role ? "operator" : "agency"};
+    res = run(pg, "registering the certificate", sql_admin_cert_register, 5, v, PGRES_TUPLES_OK,
+              sqlstate);
+    if (!res) {
+        if (strncmp(sqlstate, "23", 2) == 0) {
+            fprintf(stderr,
+                    "tamnongd: agency code \"%s\" or name is not acceptable: the code is 1 "
+                    "to 32 letters, digits, '.', '_' or '-' (starting with a letter or "
+                    "digit); the name is not blank and at most 255 bytes\n",
                     agency_code);
-            rc = EX_USAGE;
-            goto out;
+            rc = EX_DATAERR;
         }
-    }
-    char agency_id[24], name[512];
-    snprintf(agency_id, sizeof agency_id, "%s", PQgetvalue(res, 0, 0));
-    snprintf(name, sizeof name, "%s", PQgetvalue(res, 0, 1));
-    PQclear(res);
-    res = NULL;
-
-    /* The certificate: idempotent for this agency, refused for another one. */
-    const char *const ins[] = {fp, agency_id, subject, operator_role ? "operator" : "agency"};
-    if (!(res = run(pg, "registering the certificate", sql_admin_cert_insert, 4, ins,
-                    PGRES_COMMAND_OK, sqlstate)))
-        goto out;
-    bool inserted = strcmp(PQcmdTuples(res), "1") == 0;
-    PQclear(res);
-    const char *const look[] = {fp};
-    if (!(res = run(pg, "checking the certificate", sql_admin_cert_lookup, 1, look, PGRES_TUPLES_OK,
-                    sqlstate)))
-        goto out;
-    if (PQntuples(res) != 1) {
-        fprintf(stderr, "tamnongd: the certificate row vanished; try again\n");
-        rc = EX_TEMPFAIL;
         goto out;
     }
-    if (strcmp(PQgetvalue(res, 0, 0), agency_id) != 0) {
-        fprintf(stderr,
-                "tamnongd: certificate %s is already registered to agency \"%s\"; issue a new "
-                "certificate for \"%s\"\n",
-                fp, PQgetvalue(res, 0, 1), agency_code);
-        rc = EX_DATAERR;
+    answer = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+    json_t *refusal = json_object_get(answer, "error");
+    if (!answer) {
+        fprintf(stderr, "tamnongd: unreadable answer from cert_register\n");
         goto out;
     }
-    if (strcmp(PQgetvalue(res, 0, 2), "t") == 0) {
-        fprintf(stderr,
-                "tamnongd: certificate %s of agency \"%s\" was revoked; issue a new "
-                "certificate\n",
-                fp, agency_code);
-        rc = EX_DATAERR;
+    if (refusal) {
+        const char *st = json_string_value(json_object_get(refusal, "status"));
+        fprintf(stderr, "tamnongd: %s%s\n", json_string_value(json_object_get(refusal, "message")),
+                st && strcmp(st, "NOT_FOUND") == 0 ? "; give --name NAME to create it" : "");
+        rc = st && strcmp(st, "NOT_FOUND") == 0 ? EX_USAGE : EX_DATAERR;
         goto out;
     }
-    PQclear(res);
-    res = NULL;
-
-    if (!(res = run(pg, "COMMIT", sql_tx_commit, 0, NULL, PGRES_COMMAND_OK, sqlstate)))
+    PGresult *done = run(pg, "COMMIT", sql_tx_commit, 0, NULL, PGRES_COMMAND_OK, sqlstate);
+    if (!done)
         goto out;
-    in_tx = false;
-    printf("%s %s\n", fp, agency_code);
+    PQclear(done);
+    printf("%s %s\n", info.fingerprint, agency_code);
     fflush(stdout);
-    fprintf(stderr, "tamnongd: certificate %s for agency %s (%s)\n",
-            inserted ? "registered" : "was already registered", agency_code, name);
+    fprintf(
+        stderr, "tamnongd: certificate %s for agency %s (%s)\n",
+        json_is_true(json_object_get(answer, "created")) ? "registered" : "was already registered",
+        agency_code, json_string_value(json_object_get(json_object_get(answer, "agency"), "name")));
     rc = EX_OK;
 out:
+    json_decref(answer);
     PQclear(res);
-    if (in_tx)
-        PQclear(PQexec(pg, sql_tx_rollback));
     PQfinish(pg);
-    free(subject);
     return rc;
 }

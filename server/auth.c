@@ -94,6 +94,44 @@ static void identify_done(void *data, int status, const PGresult *res, const cha
     free(a);
 }
 
+/* Fingerprints revoked while this process runs (revocations are rare: a
+ * plain array; earlier ones were refused by the database at identification). */
+static char (*revoked)[AUTH_FINGERPRINT_HEX + 1];
+static unsigned nrevoked, revoked_cap;
+
+void auth_revoked(const char *fp)
+{
+    unsigned slot = cache_slot(fp);
+    if (strcmp(cache[slot].who.fingerprint, fp) == 0)
+        cache[slot].at = 0;
+    for (unsigned i = 0; i < nrevoked; i++)
+        if (strcmp(revoked[i], fp) == 0)
+            return;
+    if (nrevoked == revoked_cap) {
+        unsigned cap = revoked_cap ? revoked_cap * 2 : 16;
+        void *p = realloc(revoked, cap * sizeof *revoked);
+        if (!p) {
+            log_error("out of memory recording a revoked certificate");
+            abort();
+        }
+        revoked = p;
+        revoked_cap = cap;
+    }
+    copy_utf8(revoked[nrevoked], sizeof revoked[nrevoked], fp);
+    nrevoked++;
+}
+
+bool auth_is_revoked(const char *fp, unsigned *gen)
+{
+    if (*gen == nrevoked)
+        return false;
+    for (unsigned i = *gen; i < nrevoked; i++)
+        if (strcmp(revoked[i], fp) == 0)
+            return true;
+    *gen = nrevoked;
+    return false;
+}
+
 void auth_identify(struct db_pool *db, const char *fingerprint_hex, auth_cb cb, void *data)
 {
     struct auth_req *a = calloc(1, sizeof *a);

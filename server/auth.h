@@ -25,4 +25,12 @@ struct agency_identity {
 typedef void (*auth_cb)(void *data, int status, const struct agency_identity *who);
 void auth_identify(struct db_pool *db, const char *fingerprint_hex, auth_cb cb, void *data);
 
+/* A certificate was revoked (CertRevoke committed): it leaves the cache (so
+ * no reconnection is recognised from it while the database is away) and
+ * connections identified by it are cut at their next request. */
+void auth_revoked(const char *fingerprint_hex);
+/* Has fingerprint been revoked since *gen (a counter the caller keeps, 0 at
+ * first)? Cheap when nothing was revoked since: one comparison. */
+bool auth_is_revoked(const char *fingerprint_hex, unsigned *gen);
+
 #endif

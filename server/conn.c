@@ -71,10 +71,11 @@ struct conn {
     int inflight; /* calls handed to handlers */
     uint8_t state;
     uint8_t refuse_status;
-    bool reading;       /* uv_read_start active */
-    bool in_pump;       /* inside pump(): defer flushes and nested pumps */
-    bool paused;        /* max_inflight reached: frames stay unread */
-    bool write_blocked; /* write queue above max_write_queue: socket not read */
+    unsigned revoked_gen; /* auth_is_revoked's counter */
+    bool reading;         /* uv_read_start active */
+    bool in_pump;         /* inside pump(): defer flushes and nested pumps */
+    bool paused;          /* max_inflight reached: frames stay unread */
+    bool write_blocked;   /* write queue above max_write_queue: socket not read */
     bool refused_answered;
     bool shutdown_sent;
 };
@@ -529,6 +530,18 @@ static void process_frames(struct conn *c)
             return;
         }
         int rc;
+        if (c->state == CONN_READY && auth_is_revoked(c->who->fingerprint, &c->revoked_gen)) {
+            char peer[80];
+            log_warning("agency %s from %s: certificate sha256 %s was revoked; its request is "
+                        "refused and the connection closed",
+                        c->who->code, conn_peer(c, peer, sizeof peer), c->who->fingerprint);
+            metrics_conn_rejected("revoked");
+            (void)dispatch_refuse(c, payload, plen, TAMNONG__STATUS__UNAUTHENTICATED,
+                                  "this agency certificate was revoked; ask the operator for a "
+                                  "new one");
+            conn_close(c, "certificate revoked");
+            return;
+        }
         if (c->state == CONN_READY) {
             if (!now_ns)
                 now_ns = uv_hrtime();

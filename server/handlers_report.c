@@ -16,6 +16,7 @@
 #include "handlers.h"
 #include "log.h"
 #include "report_rules.h"
+#include "signed_submit.h"
 #include "tls_util.h"
 
 /* Unfinished uploads one agency may hold, in bytes. */
@@ -370,6 +371,10 @@ HANDLER(submit, SubmitRequest, SubmitReceipt)
     rr_check_submit(in, &p);
     if (refuse_problems(call, done, &p))
         return;
+    if (in->signature.len > 0) { /* issue 7: verified off the loop first */
+        signed_submit(call, done, in, submit_doc(in), submit_rows);
+        return;
+    }
     query_once(call, done, &in->base, &in->request_uuid, submit_doc(in), SQL_SUBMIT, submit_rows);
 }
 

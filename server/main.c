@@ -23,6 +23,7 @@
 #include "server.h"
 #include "srv_config.h"
 #include "tls_ctx.h"
+#include "tls_reload.h"
 
 #ifndef TAMNONG_VERSION
 #define TAMNONG_VERSION "0.1"
@@ -142,29 +143,16 @@ static void start_drain(const char *why)
     (void)sd_notify_send("STOPPING=1\nSTATUS=draining");
     listener_close(srv.listener);
     srv.listener = NULL;
+    tls_reload_stop(&srv);
     drain_deadline = uv_now(srv.loop) + (uint64_t)cfg.drain_timeout_ms;
     uv_timer_start(&drain_timer, on_drain_tick, 0, DRAIN_TICK_MS);
-}
-
-static void reload_tls(void)
-{
-    char err[512];
-    SSL_CTX *ctx = tls_ctx_new(&cfg, err, sizeof err);
-    if (!ctx) {
-        log_error("SIGHUP: reload failed, still using the previous certificates and CRL: %s", err);
-        return;
-    }
-    /* Live connections hold their own reference on the old context. */
-    SSL_CTX_free(srv.ssl_ctx);
-    srv.ssl_ctx = ctx;
-    log_notice("SIGHUP: TLS certificate, key, CA and CRL reloaded; new connections use them");
 }
 
 static void on_signal(uv_signal_t *h, int signum)
 {
     switch (signum) {
     case SIGHUP:
-        reload_tls();
+        tls_reload_now(&srv, "SIGHUP");
         break;
     case SIGTERM:
         start_drain("SIGTERM");
@@ -287,6 +275,10 @@ static int serve(void)
                        sizeof err) < 0) {
         log_error("%s", err);
         return EX_UNAVAILABLE;
+    }
+    if ((rc = tls_reload_start(&srv)) < 0) {
+        log_error("timer: %s", uv_strerror(rc));
+        return EX_SOFTWARE;
     }
     uv_timer_init(srv.loop, &drain_timer);
     uv_signal_init(srv.loop, &sig_term);

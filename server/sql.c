@@ -54,6 +54,13 @@ const struct sql_statement sql_statements[SQL__COUNT] = {
                     7},
     [SQL_SUBMISSIONS] = {"submissions_list",
                          "SELECT submissions_list($1::bigint, $2::boolean, $3, $4, $5)", 5},
+    [SQL_SUBMIT_SIGNED] = {"submit_signed",
+                           "SELECT submit_signed($1::bigint, $2::uuid, $3, $4::jsonb, $5, $6)", 6},
+    [SQL_CERT_REGISTER] = {"cert_register",
+                           "SELECT cert_register($1::bigint, $2::uuid, $3, $4, $5, NULL, $6, "
+                           "'agency')",
+                           6},
+    [SQL_CERT_REVOKE] = {"cert_revoke", "SELECT cert_revoke($1::bigint, $2::uuid, $3, $4, $5)", 5},
     [SQL_SUBMISSION_GET] = {"submission_get",
                             "SELECT submission_get($1::bigint, $2::boolean, $3::bigint)", 3},
     [SQL_PERIOD_STATUS] = {"period_status", "SELECT period_status($1::bigint, $2, $3)", 3},
@@ -88,19 +95,7 @@ const char *const sql_migrate_record = "INSERT INTO schema_migrations (version, 
 
 /* --- tamnongd register-cert (admin_cli.c) --------------------------------- */
 
-/* ($1 code) -> id, name */
-const char *const sql_admin_agency_by_code = "SELECT id, name FROM agency WHERE code = $1";
-/* ($1 code, $2 name) -> id, name: creates the agency or renames it. */
-const char *const sql_admin_agency_upsert =
-    "INSERT INTO agency (code, name) VALUES ($1, $2) "
-    "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name RETURNING id, name";
-/* ($1 fingerprint, $2 agency id, $3 subject, $4 role): a fingerprint already
- * mapped is left as it is; the caller then looks it up to tell same agency
- * from another. */
-const char *const sql_admin_cert_insert =
-    "INSERT INTO agency_certificate (fingerprint, agency_id, subject, role) "
-    "VALUES ($1, $2, $3, $4) ON CONFLICT (fingerprint) DO NOTHING";
-/* ($1 fingerprint) -> agency_id, agency code, revoked ('t'/'f') */
-const char *const sql_admin_cert_lookup =
-    "SELECT c.agency_id, a.code, c.revoked_at IS NOT NULL FROM agency_certificate c "
-    "JOIN agency a ON a.id = c.agency_id WHERE c.fingerprint = $1";
+/* ($1 fingerprint, $2 agency code, $3 agency name or NULL, $4 subject,
+ * $5 role) -> cert_register jsonb (008_signatures.sql), without request id. */
+const char *const sql_admin_cert_register =
+    "SELECT cert_register(NULL, NULL, NULL, $1, $2, $3, $4, $5)";

@@ -32,6 +32,10 @@ enum sql_stmt {
     SQL_PERIOD_STATUS,   /* (agency id, period code, agency kind) -> period status json */
     SQL_DEADLINE_EXTEND, /* (agency id, uuid, sha256, period, agency code, until, reason)
                             -> receipt json */
+    /* Certificates and signed reports (008_signatures.sql), jsonb as above. */
+    SQL_SUBMIT_SIGNED, /* (agency id, uuid, sha256, doc json, signer subject, signer sha256) */
+    SQL_CERT_REGISTER, /* (agency id, uuid, sha256, fingerprint, agency code, subject) */
+    SQL_CERT_REVOKE,   /* (agency id, uuid, sha256, fingerprint, reason) */
     SQL__COUNT
 };
 
@@ -55,9 +59,6 @@ extern const char *const sql_migrate_unlock;       /* () */
 extern const char *const sql_migrate_create_table; /* () */
 extern const char *const sql_migrate_applied;      /* () -> version, name */
 extern const char *const sql_migrate_record;       /* (version, name) */
-extern const char *const sql_admin_agency_by_code; /* (code) -> id, name */
-extern const char *const sql_admin_agency_upsert;  /* (code, name) -> id, name */
-extern const char *const sql_admin_cert_insert;    /* (fingerprint, agency_id, subject, role) */
-extern const char *const sql_admin_cert_lookup;    /* (fingerprint) -> agency_id, code, revoked */
+extern const char *const sql_admin_cert_register;  /* (fp, code, name, subject, role) -> jsonb */
 
 #endif

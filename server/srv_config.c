@@ -32,6 +32,9 @@ const struct cfg_option srv_config_options[] = {
         "server private key (PEM)"),
     OPT("tls_crl_file", CFG_STRING, tls_crl_file, "/etc/tamnong/crl.pem", 0, 0,
         "certificate revocation list of the province CA (PEM); required"),
+    OPT("crl_reload_interval", CFG_DURATION, crl_reload_interval_ms, "5m", 1000, 86400000,
+        "re-read the CA, certificate, key and CRL files this often (also on SIGHUP); a "
+        "missing or expired CRL refuses new connections until a valid one is published"),
     /* PostgreSQL */
     OPT("db_conninfo", CFG_STRING, db_conninfo,
         "host=/var/run/postgresql dbname=tamnong user=tamnong_app", 0, 0,

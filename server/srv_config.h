@@ -19,7 +19,8 @@ struct srv_config {
     char *tls_ca_file;
     char *tls_cert_file;
     char *tls_key_file;
-    char *tls_crl_file; /* required: a missing CRL fails closed */
+    char *tls_crl_file;          /* required: a missing CRL fails closed */
+    long crl_reload_interval_ms; /* periodic reload of the TLS files (tls_reload.c) */
     /* PostgreSQL */
     char *db_conninfo;       /* the pool: the application role (tamnong_app) */
     char *db_owner_conninfo; /* migrations, register-cert: the owner; "" = db_conninfo */

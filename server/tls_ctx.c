@@ -5,6 +5,7 @@
 #include "tls_ctx.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,20 @@ static const char tls13_suites[] =
 
 static int verify_idx = -1;
 
+/* Set (on the loop thread, by tls_reload.c) while no valid CRL is loaded:
+ * every client certificate is then refused, whatever the old CRL says. */
+static char crl_closed_reason[320];
+
+void tls_ctx_set_crl_closed(const char *reason)
+{
+    snprintf(crl_closed_reason, sizeof crl_closed_reason, "%s", reason ? reason : "");
+}
+
+const char *tls_ctx_crl_closed(void)
+{
+    return crl_closed_reason[0] ? crl_closed_reason : NULL;
+}
+
 static void verify_failure_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
                                 void *argp)
 {
@@ -37,6 +52,13 @@ static void verify_failure_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int
  * and the operator needs it to find the agency. */
 static int verify_cb(int ok, X509_STORE_CTX *xs)
 {
+    bool closed = false;
+    if (ok && crl_closed_reason[0] && X509_STORE_CTX_get_error_depth(xs) == 0) {
+        /* Fail closed: without a valid CRL nobody's revocation can be known. */
+        X509_STORE_CTX_set_error(xs, X509_V_ERR_UNABLE_TO_GET_CRL);
+        ok = 0;
+        closed = true;
+    }
     if (ok)
         return 1;
     SSL *ssl = X509_STORE_CTX_get_ex_data(xs, SSL_get_ex_data_X509_STORE_CTX_idx());
@@ -46,7 +68,9 @@ static int verify_cb(int ok, X509_STORE_CTX *xs)
     if (!f)
         return 0;
     f->error = X509_STORE_CTX_get_error(xs);
-    f->reason = X509_verify_cert_error_string(f->error);
+    f->reason = closed ? "no valid CRL is loaded (missing, unreadable or expired): every "
+                         "certificate is refused until a valid CRL is published"
+                       : X509_verify_cert_error_string(f->error);
     f->depth = X509_STORE_CTX_get_error_depth(xs);
     X509 *leaf = X509_STORE_CTX_get0_cert(xs);
     if (!leaf || tls_cert_fingerprint(leaf, f->fingerprint) < 0)
@@ -130,8 +154,10 @@ static X509 *find_issuer(STACK_OF(X509) * cas, const X509_NAME *name)
  * that is missing, not from our CA, badly signed or past its next update
  * would make OpenSSL refuse every agency (or worse, silently check nothing),
  * so each is an error here. */
-static int load_crl(SSL_CTX *ctx, const char *path, STACK_OF(X509) * cas, char *err, size_t errlen)
+static int load_crl(SSL_CTX *ctx, const char *path, STACK_OF(X509) * cas, struct tls_ctx_info *info,
+                    char *err, size_t errlen)
 {
+    info->crl_error = true; /* until the file proved good */
     if (check_readable("CRL file", path, err, errlen) < 0)
         return -1;
     BIO *in = BIO_new_file(path, "r");
@@ -165,8 +191,17 @@ static int load_crl(SSL_CTX *ctx, const char *path, STACK_OF(X509) * cas, char *
             rc = -1;
         } else {
             STACK_OF(X509_REVOKED) *rev = X509_CRL_get_REVOKED(crl);
-            log_info("CRL of %s loaded: %d revoked certificate(s)", issuer,
-                     rev ? sk_X509_REVOKED_num(rev) : 0);
+            char nu[64] = "never";
+            BIO *b = BIO_new(BIO_s_mem());
+            if (b && next && ASN1_TIME_print(b, next) > 0) {
+                int len = BIO_read(b, nu, sizeof nu - 1);
+                nu[len > 0 ? len : 0] = '\0';
+            }
+            BIO_free(b);
+            size_t used = strlen(info->crl_summary);
+            snprintf(info->crl_summary + used, sizeof info->crl_summary - used,
+                     "%sCRL of %s: %d revoked certificate(s), next update %s", used ? "; " : "",
+                     issuer, rev ? sk_X509_REVOKED_num(rev) : 0, nu);
             n++;
         }
         X509_CRL_free(crl);
@@ -180,6 +215,7 @@ static int load_crl(SSL_CTX *ctx, const char *path, STACK_OF(X509) * cas, char *
         goto out;
     }
     X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+    info->crl_error = false;
 out:
     BIO_free(in);
     return rc;
@@ -187,10 +223,21 @@ out:
 
 SSL_CTX *tls_ctx_new(const struct srv_config *c, char *err, size_t errlen)
 {
+    struct tls_ctx_info info;
+    SSL_CTX *ctx = tls_ctx_build(c, &info, err, errlen);
+    if (ctx)
+        log_info("%s", info.crl_summary);
+    return ctx;
+}
+
+SSL_CTX *tls_ctx_build(const struct srv_config *c, struct tls_ctx_info *info, char *err,
+                       size_t errlen)
+{
     STACK_OF(X509) *cas = NULL;
     SSL_CTX *ctx = NULL;
     char e[256];
 
+    memset(info, 0, sizeof *info);
     ERR_clear_error();
     if (verify_idx < 0) {
         verify_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, verify_failure_free);
@@ -242,7 +289,7 @@ SSL_CTX *tls_ctx_new(const struct srv_config *c, char *err, size_t errlen)
 
     if (load_ca(ctx, c->tls_ca_file, cas, err, errlen) < 0)
         goto fail;
-    if (load_crl(ctx, c->tls_crl_file, cas, err, errlen) < 0)
+    if (load_crl(ctx, c->tls_crl_file, cas, info, err, errlen) < 0)
         goto fail;
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_cb);
     SSL_CTX_set_verify_depth(ctx, 4);

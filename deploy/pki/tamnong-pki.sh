@@ -25,6 +25,9 @@ set -euo pipefail
 PROG=$(basename "$0")
 CA_DAYS_DEFAULT=7300
 CERT_DAYS_DEFAULT=825
+# Server certificates: at most 398 days, what TLS scanners (testssl.sh) and
+# browsers accept for a server certificate issued after 2020-09-01.
+SERVER_DAYS_DEFAULT=397
 CRL_DAYS_DEFAULT=30
 
 usage() {
@@ -37,7 +40,7 @@ Commands:
         $CA_DAYS_DEFAULT) and an empty CRL. Does nothing if DIR already holds a CA.
   server DIR NAME [--dns a,b] [--ip 127.0.0.1,::1] [--days N] [--force]
         Issue DIR/server/NAME.pem and .key: serverAuth, SAN from --dns/--ip
-        (default: DNS NAME).
+        (default: DNS NAME), valid N days (default $SERVER_DAYS_DEFAULT: renew yearly).
   agency DIR CODE [--name NAME] [--days N] [--start T --end T] [--force]
         Issue DIR/agencies/CODE.pem and .key: clientAuth, CN=CODE,
         serialNumber=CODE, O=NAME. T is YYYYMMDDHHMMSSZ (UTC); --start/--end
@@ -45,9 +48,11 @@ Commands:
   revoke DIR CODE|CERT.pem [--reason R]
         Revoke an agency's current certificate (or the given certificate)
         and publish a new CRL. Revoking twice is not an error.
-  crl DIR [--days N]
+  crl DIR [--days N | --last-update T --next-update T]
         Publish a fresh CRL (valid N days, default $CRL_DAYS_DEFAULT) to DIR/crl.pem.
-        Re-run before it expires; tamnongd picks it up on SIGHUP.
+        Re-run before it expires; tamnongd re-reads it every
+        crl_reload_interval and on SIGHUP. --last-update/--next-update set
+        the validity explicitly (T as above), e.g. an expired CRL for tests.
   fingerprint CERT.pem
         Print the certificate's SHA-256 fingerprint (of the DER), lower-case
         hex without colons: the value tamnongd maps to an agency.
@@ -259,7 +264,7 @@ set_validity() { # days start end
 }
 
 cmd_server() {
-    local dir="" name="" dns="" ip="" days=$CERT_DAYS_DEFAULT force=no
+    local dir="" name="" dns="" ip="" days=$SERVER_DAYS_DEFAULT force=no
     while [ $# -gt 0 ]; do
         case $1 in
         --dns) dns=${2:?--dns needs a value}; shift 2 ;;
@@ -337,10 +342,11 @@ subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid" "$START" "$END" "$force"
 }
 
-publish_crl() { # dir days
+publish_crl() { # dir days [openssl ca options...]
     local dir=$1 days=$2 tmp
+    shift 2
     tmp=$(mktemp "$dir/crl.pem.XXXXXX")
-    if ! ossl_ca "$dir" -gencrl -crldays "$days" -crlexts crl_ext -out "$tmp" 2>"$dir/db/last-error.txt"; then
+    if ! ossl_ca "$dir" -gencrl -crldays "$days" "$@" -crlexts crl_ext -out "$tmp" 2>"$dir/db/last-error.txt"; then
         rm -f "$tmp"
         cat "$dir/db/last-error.txt" >&2
         die "cannot publish the CRL"
@@ -350,19 +356,27 @@ publish_crl() { # dir days
 }
 
 cmd_crl() {
-    local dir="" days=$CRL_DAYS_DEFAULT
+    local dir="" days=$CRL_DAYS_DEFAULT times=()
     while [ $# -gt 0 ]; do
         case $1 in
         --days) days=${2:?--days needs a value}; shift 2 ;;
+        --last-update | --next-update)
+            [[ ${2:-} =~ ^[0-9]{14}Z$ ]] || die "$1 takes YYYYMMDDHHMMSSZ (UTC)"
+            if [ "$1" = --last-update ]; then times+=(-crl_lastupdate "$2"); else times+=(-crl_nextupdate "$2"); fi
+            shift 2 ;;
         -*) die "crl: unknown option $1" ;;
         *) [ -z "$dir" ] || die "crl: one DIR only"; dir=$1; shift ;;
         esac
     done
-    [ -n "$dir" ] || die "crl: usage: $PROG crl DIR [--days N]"
+    [ -n "$dir" ] || die "crl: usage: $PROG crl DIR [--days N | --last-update T --next-update T]"
     require_ca "$dir"
     valid_days "$days"
-    publish_crl "$dir" "$days"
-    note "published $dir/crl.pem (valid $days days)"
+    publish_crl "$dir" "$days" "${times[@]}"
+    if [ ${#times[@]} -gt 0 ]; then
+        note "published $dir/crl.pem (${times[*]})"
+    else
+        note "published $dir/crl.pem (valid $days days)"
+    fi
 }
 
 cmd_revoke() {

@@ -11,8 +11,12 @@ goodbye and open a new one). A single object is one step. Field values:
 strings as JSON strings (encoded UTF-8; a NUL is "\\u0000"), or {"hex": "..."}
 for raw bytes (invalid UTF-8); bytes fields as hex strings, or {"file": PATH,
 "start": S, "len": N} for a piece of a file; repeated fields as lists; nested
-messages as objects. Prints one JSON list: per call {"status", "message",
-"resp"} (resp decoded with the output type, defaults filled in). Exit 0 when
+messages as objects. {"wait_file": PATH} waits (up to --timeout) until PATH
+exists, keeping the connection open (a test acts meanwhile). Prints one JSON list: per call {"status", "message",
+"resp"} (resp decoded with the output type, defaults filled in).
+A Submit step may carry "sign": {"cert": PEM, "key": PEM, "over": {...}}:
+its signature field is then a detached CMS signature (openssl cms) over the
+canonical bytes of "over" (default: the message itself). Exit 0 when
 every call answered, 1 on a connection error (printed as {"error"}).
 """
 
@@ -23,7 +27,9 @@ import re
 import socket
 import ssl
 import struct
+import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wire  # noqa: E402
@@ -83,6 +89,43 @@ def encode(mtype, obj):
                 b = encode(ftype, v)
                 out += wire.varint((num << 3) | 2) + wire.varint(len(b)) + b
     return out
+
+
+def canonical(mtype, obj):
+    """The message as protobuf-c packs it (docs/protocol.md, "Signed
+    reports"): fields in field-number order, proto3 defaults (empty string or
+    bytes, 0, false) left out; nested messages always."""
+    fields = MESSAGES[mtype]
+    out = b""
+    for name in sorted(obj, key=lambda n: fields[n][0]):
+        num, ftype, repeated = fields[name]
+        value = obj[name]
+        for v in (value if repeated else [value]):
+            if ftype in ("string", "bytes"):
+                b = raw_bytes(v, ftype == "string")
+                if b or repeated:
+                    out += wire.varint((num << 3) | 2) + wire.varint(len(b)) + b
+            elif ftype in SCALARS or ftype == "Status":
+                if int(v) or repeated:
+                    out += wire.varint(num << 3) + enc_varint(int(v))
+            else:
+                b = canonical(ftype, v)
+                out += wire.varint((num << 3) | 2) + wire.varint(len(b)) + b
+    return out
+
+
+def sign_submit(msg, spec):
+    """A detached CMS signature (openssl cms, SHA-256, DER) by spec["cert"] /
+    spec["key"] over the canonical bytes of spec.get("over", msg) without
+    request_uuid and signature."""
+    over = dict(spec.get("over", msg))
+    over.pop("request_uuid", None)
+    over.pop("signature", None)
+    data = canonical("SubmitRequest", over)
+    r = subprocess.run(["openssl", "cms", "-sign", "-binary", "-md", "sha256", "-outform", "DER",
+                        "-signer", spec["cert"], "-inkey", spec["key"]],
+                       input=data, stdout=subprocess.PIPE, check=True)
+    return r.stdout.hex()
 
 
 def decode(mtype, buf):
@@ -195,7 +238,16 @@ def main():
                 c.drop()
                 c = Conn(args)
                 continue
-            results.append(c.call(st["m"], st.get("msg", {})))
+            if st.get("wait_file"):
+                waited = 0.0
+                while not os.path.exists(st["wait_file"]) and waited < args.timeout:
+                    time.sleep(0.05)
+                    waited += 0.05
+                continue
+            msg = st.get("msg", {})
+            if st.get("sign"):
+                msg = dict(msg, signature=sign_submit(msg, st["sign"]))
+            results.append(c.call(st["m"], msg))
         c.s.close()
     except (OSError, ssl.SSLError, ConnectionError) as e:
         results.append({"error": type(e).__name__ + ": " + str(e)})

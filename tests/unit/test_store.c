@@ -161,7 +161,7 @@ TEST(ack_is_one_transaction)
     CHECK(store_begin(s) == 0 && draft_touch(s, "2025-six_month", NULL) == 0 &&
           store_commit(s) == 0);
     int64_t seq;
-    CHECK(draft_queue_submit(s, "2025-six_month", &seq) == 0);
+    CHECK(draft_queue_submit(s, "2025-six_month", NULL, NULL, &seq, NULL, 0) == 0);
     struct outbox_item it;
     CHECK_EQ_INT(outbox_next(s, 0, &it), 1);
     struct outbox_receipt rc = {
@@ -315,7 +315,7 @@ TEST(drafts_and_submit_request)
 
     /* Queueing: the attachment first, then the report, one batch. */
     int64_t seq;
-    CHECK(draft_queue_submit(s, p, &seq) == 0);
+    CHECK(draft_queue_submit(s, p, NULL, NULL, &seq, NULL, 0) == 0);
     struct outbox_item a, b;
     CHECK_EQ_INT(outbox_next(s, 0, &a), 1);
     CHECK_EQ_INT(outbox_next(s, a.seq, &b), 1);
@@ -398,7 +398,7 @@ TEST(refusal_cascades_to_dependents)
                                6, "a.txt", "text/plain") == 0 &&
           store_commit(s) == 0);
     int64_t seq;
-    CHECK(draft_queue_submit(s, p, &seq) == 0);
+    CHECK(draft_queue_submit(s, p, NULL, NULL, &seq, NULL, 0) == 0);
     int64_t other = queue_submit(s, "2025-annual", "1"); /* another batch */
     struct outbox_item att;
     CHECK_EQ_INT(outbox_next(s, 0, &att), 1);
