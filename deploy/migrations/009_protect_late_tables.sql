@@ -18,3 +18,10 @@ CREATE POLICY extension_write ON deadline_extension FOR INSERT
 GRANT SELECT, INSERT ON deadline_extension TO tamnong_app;
 GRANT USAGE ON SEQUENCE deadline_extension_id_seq TO tamnong_app;
 GRANT SELECT ON extension_in_force TO tamnong_app;
+
+-- 008: certificates are now registered and revoked over RPC (operator, scope
+-- 'all') and a signed Submit checks that the signer's certificate is
+-- registered to the submitting agency (its own rows only, by the policy of
+-- 007: another agency's certificate is invisible, so it is refused as not
+-- registered). Login lookups still go through tamnong_auth_agency.
+GRANT SELECT, INSERT, UPDATE ON agency_certificate TO tamnong_app;

@@ -119,7 +119,9 @@ assert_contains "$(app "delete from task_assignee")" "permission denied" "delete
 assert_contains "$(app "insert into period_regime (code, name) values ('x', 'x')")" "permission denied" "insert period_regime"
 assert_contains "$(app "select plan_import('{}', $A)")" "permission denied" "plan_import directly"
 assert_contains "$(app "select plan_import_checked('{}', $A)")" "scope all" "plan_import_checked without scope all"
-assert_contains "$(app "select count(*) from agency_certificate")" "permission denied" "agency_certificate"
+# The application sees its own certificates only (the signer check of a
+# signed Submit); the operator registers in scope all.
+assert_eq 0 "$(app_val "select count(*) from agency_certificate where agency_id <> $A")" "agency_certificate: other agencies' certificates visible to A"
 FP=$(sql "select fingerprint from agency_certificate c join agency a on a.id = c.agency_id where a.code = 'UBND-B'")
 assert_eq "$B|UBND-B" "$(AS='' app_val "select id || '|' || code from tamnong_auth_agency('$FP')")" "tamnong_auth_agency answers for the fingerprint given"
 assert_eq "|" "$(AS='' app_val "select 1 from tamnong_auth_agency('$FP'); select coalesce(tamnong_agency()::text, '') || '|' || current_setting('tamnong.scope', true)")" "and leaves no agency or scope behind"
