@@ -289,8 +289,9 @@ static const struct command admin_plan_cmd = {
        "'tamnong admin --help').\n"),
 };
 
-static const struct command *const admin_commands[] = {&admin_plan_cmd, &cmd_admin_submissions,
-                                                       &cmd_admin_review, NULL};
+static const struct command *const admin_commands[] = {
+    &admin_plan_cmd,    &cmd_admin_submissions, &cmd_admin_review, &cmd_admin_board,
+    &cmd_admin_targets, &cmd_admin_close,       &cmd_admin_report, NULL};
 
 static int admin_main(struct cli *cli, int argc, char **argv)
 {
@@ -319,5 +320,13 @@ const struct command cmd_admin = {
        "      List the reports received; with an ID, show that report in full.\n"
        "  tamnong admin review ID (--accept | --return REASON)\n"
        "      Accept report ID or return it for correction; saved here and sent by\n"
-       "      'tamnong sync'.\n"),
+       "      'tamnong sync'.\n"
+       "  tamnong admin board PERIOD [--section S] [--agency CODE] [--status ST]\n"
+       "      The task board at PERIOD's deadline, overdue tasks first.\n"
+       "  tamnong admin targets PERIOD [--indicator KEY]\n"
+       "      Target progress: province values, targets, status, breakdown.\n"
+       "  tamnong admin close PERIOD\n"
+       "      Close PERIOD: freeze its figures as reported at the deadline.\n"
+       "  tamnong admin report PERIOD --format html|md|csv [-o FILE]\n"
+       "      The consolidated report of PERIOD, in Vietnamese.\n"),
 };
