@@ -48,7 +48,8 @@ static int period_operand(struct cli *cli, const struct command *cmd, int argc, 
                           const char **period)
 {
     if (optind >= argc)
-        return cli_usage_error(cli, cmd, "%s", _("which period? Give PERIOD, e.g. 2025-six_month."));
+        return cli_usage_error(cli, cmd, "%s",
+                               _("which period? Give PERIOD, e.g. 2025-six_month."));
     if (optind + 1 < argc)
         return cli_usage_error(cli, cmd, _("unexpected argument '%s'."), argv[optind + 1]);
     *period = argv[optind];
@@ -76,19 +77,18 @@ static json_t *board_row_json(const Tamnong__TaskBoardRow *r)
     for (size_t i = 0; i < r->n_contributions; i++) {
         const Tamnong__TaskContribution *c = r->contributions[i];
         const Tamnong__TaskStatus *s = c->status;
-        json_array_append_new(
-            contrib, json_pack("{s:o, s:s, s:s, s:i, s:s, s:I, s:o}", "agency",
-                               agency_json(c->agency), "role", c->role, "status",
-                               s && s->version > 0 ? s->status : "not_reported", "progress",
-                               s ? s->progress : 0, "note", s ? s->note : "", "version",
-                               (json_int_t)(s ? s->version : 0), "updated_at",
-                               out_jtime_or_null(s ? s->updated_at_ms : 0)));
+        json_array_append_new(contrib,
+                              json_pack("{s:o, s:s, s:s, s:i, s:s, s:I, s:o}", "agency",
+                                        agency_json(c->agency), "role", c->role, "status",
+                                        s && s->version > 0 ? s->status : "not_reported",
+                                        "progress", s ? s->progress : 0, "note", s ? s->note : "",
+                                        "version", (json_int_t)(s ? s->version : 0), "updated_at",
+                                        out_jtime_or_null(s ? s->updated_at_ms : 0)));
     }
-    return json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:i, s:s, s:o, s:o}", "task",
-                     t ? t->code : "", "section", t ? t->section : "", "title",
-                     t ? t->title : "", "leads", leads, "deadline_kind",
-                     t ? t->deadline_kind : "", "status", r->status, "progress", r->progress,
-                     "deadline_state", r->deadline_state, "due_date",
+    return json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:i, s:s, s:o, s:o}", "task", t ? t->code : "",
+                     "section", t ? t->section : "", "title", t ? t->title : "", "leads", leads,
+                     "deadline_kind", t ? t->deadline_kind : "", "status", r->status, "progress",
+                     r->progress, "deadline_state", r->deadline_state, "due_date",
                      out_jstr_or_null(r->due_date), "contributions", contrib);
 }
 
@@ -115,16 +115,16 @@ static int board_print(const struct cli *cli, const Tamnong__TaskBoardResponse *
     size_t overdue = 0;
     struct out_table *t = out_table_new(7);
     out_table_align_right(t, 4);
-    out_table_addv(t, _("DEADLINE"), _("TASK"), _("SECTION"), _("STATUS"), _("PROGRESS"),
-                   _("DUE"), _("LEAD"));
+    out_table_addv(t, _("DEADLINE"), _("TASK"), _("SECTION"), _("STATUS"), _("PROGRESS"), _("DUE"),
+                   _("LEAD"));
     for (size_t i = 0; i < r->n_rows; i++) {
         const Tamnong__TaskBoardRow *row = r->rows[i];
         const Tamnong__TaskInfo *task = row->task;
         char progress[16], leads[512] = "";
         snprintf(progress, sizeof progress, "%d%%", (int)row->progress);
         for (size_t k = 0, o = 0; task && k < task->n_lead && o < sizeof leads - 1; k++) {
-            int w = snprintf(leads + o, sizeof leads - o, "%s%s", k ? ", " : "",
-                             task->lead[k]->code);
+            int w =
+                snprintf(leads + o, sizeof leads - o, "%s%s", k ? ", " : "", task->lead[k]->code);
             if (w < 0)
                 break;
             o += (size_t)w;
@@ -148,8 +148,8 @@ static int board_main(struct cli *cli, int argc, char **argv)
                                          {"agency", required_argument, NULL, OPT_AGENCY},
                                          {"status", required_argument, NULL, OPT_STATUS},
                                          {0, 0, 0, 0}};
-    static const char *const statuses[] = {"not_started", "in_progress", "completed",
-                                           "postponed", "not_reported"};
+    static const char *const statuses[] = {"not_started", "in_progress", "completed", "postponed",
+                                           "not_reported"};
     Tamnong__TaskBoardRequest req = TAMNONG__TASK_BOARD_REQUEST__INIT;
     int c;
     while ((c = cli_getopt(cli, &cmd_admin_board, argc, argv, "", opts)) != -1) {
@@ -234,11 +234,10 @@ static json_t *progress_json(const Tamnong__IndicatorProgress *p)
         const Tamnong__TargetInfo *t = tc->target;
         json_array_append_new(
             targets,
-            json_pack("{s:i, s:s, s:o, s:o, s:o, s:b, s:s, s:b, s:o, s:s}", "year",
-                      t ? t->year : 0, "comparator", t ? t->comparator : "", "value",
-                      out_jstr_or_null(t ? t->value : ""), "low",
-                      out_jstr_or_null(t ? t->low : ""), "high",
-                      out_jstr_or_null(t ? t->high : ""), "strive", t ? t->strive : 0,
+            json_pack("{s:i, s:s, s:o, s:o, s:o, s:b, s:s, s:b, s:o, s:s}", "year", t ? t->year : 0,
+                      "comparator", t ? t->comparator : "", "value",
+                      out_jstr_or_null(t ? t->value : ""), "low", out_jstr_or_null(t ? t->low : ""),
+                      "high", out_jstr_or_null(t ? t->high : ""), "strive", t ? t->strive : 0,
                       "wording", t ? t->wording : "", "met", tc->met, "expected_now",
                       out_jstr_or_null(tc->expected_now), "status", tc->status));
     }
@@ -253,9 +252,9 @@ static json_t *progress_json(const Tamnong__IndicatorProgress *p)
                      ind ? ind->baseline_year : 0, "baseline",
                      out_jstr_or_null(ind ? ind->baseline : ""), "value",
                      out_jstr_or_null(p->value), "numerator", out_jstr_or_null(p->numerator),
-                     "denominator", out_jstr_or_null(p->denominator), "status", p->status,
-                     "frozen", p->frozen, "current_value", out_jstr_or_null(p->current_value),
-                     "targets", targets, "breakdown", breakdown, "missing", missing);
+                     "denominator", out_jstr_or_null(p->denominator), "status", p->status, "frozen",
+                     p->frozen, "current_value", out_jstr_or_null(p->current_value), "targets",
+                     targets, "breakdown", breakdown, "missing", missing);
 }
 
 static void progress_human(const Tamnong__IndicatorProgress *p)
@@ -294,8 +293,7 @@ static void progress_human(const Tamnong__IndicatorProgress *p)
         const Tamnong__AgencyFigure *f = p->breakdown[i];
         printf("    %-12s %s", f->agency ? f->agency->code : "", num(f->value, a, sizeof a));
         if (*f->numerator || *f->denominator)
-            printf(" (%s / %s)", num(f->numerator, b, sizeof b),
-                   num(f->denominator, c, sizeof c));
+            printf(" (%s / %s)", num(f->numerator, b, sizeof b), num(f->denominator, c, sizeof c));
         if (f->corrected)
             printf(_("  [corrected after close; frozen: %s]"), num(f->frozen_value, b, sizeof b));
         putchar('\n');
@@ -341,9 +339,8 @@ static int targets_print(const struct cli *cli, const Tamnong__TargetProgressRes
 
 static int targets_main(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {CLI_OPTION_JSON,
-                                         {"indicator", required_argument, NULL, OPT_INDICATOR},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        CLI_OPTION_JSON, {"indicator", required_argument, NULL, OPT_INDICATOR}, {0, 0, 0, 0}};
     Tamnong__TargetProgressRequest req = TAMNONG__TARGET_PROGRESS_REQUEST__INIT;
     int c;
     while ((c = cli_getopt(cli, &cmd_admin_targets, argc, argv, "", opts)) != -1) {
@@ -429,7 +426,8 @@ static int close_main(struct cli *cli, int argc, char **argv)
         } else if (rc != TN_EXIT_TEMPFAIL || attempt >= CLOSE_ATTEMPTS) {
             return rc;
         }
-        unsigned wait_s = st.retry_after_ms > 0 ? (st.retry_after_ms + 999) / 1000 : (unsigned)attempt;
+        unsigned wait_s =
+            st.retry_after_ms > 0 ? (st.retry_after_ms + 999) / 1000 : (unsigned)attempt;
         if (wait_s > 10)
             wait_s = 10;
         out_verbose(_("trying again in %u s (attempt %d of %d)"), wait_s, attempt + 1,

@@ -117,8 +117,7 @@ static int report_main(struct cli *cli, int argc, char **argv)
         if (rc == TN_EXIT_OK && !cli->json)
             out_verbose(_("report written to %s"), out);
     } else {
-        rc = render(format, &m, stdout) == 0 && fflush(stdout) == 0 ? TN_EXIT_OK
-                                                                    : TN_EXIT_SOFTWARE;
+        rc = render(format, &m, stdout) == 0 && fflush(stdout) == 0 ? TN_EXIT_OK : TN_EXIT_SOFTWARE;
         if (rc != TN_EXIT_OK)
             out_error("%s", _("cannot write the report to standard output."));
     }

@@ -91,9 +91,9 @@ static void meta(FILE *f, const struct report_model *m)
 
 static void completeness(FILE *f, const struct report_model *m)
 {
-    static const char *const h1[] = {"Loại cơ quan", "Phải báo cáo", "Đã gửi", "Đúng hạn",
-                                     "Muộn",         "Chưa gửi",     "Bị trả lại",
-                                     "Đã chấp nhận", NULL};
+    static const char *const h1[] = {"Loại cơ quan", "Phải báo cáo", "Đã gửi",
+                                     "Đúng hạn",     "Muộn",         "Chưa gửi",
+                                     "Bị trả lại",   "Đã chấp nhận", NULL};
     block(f, "Bảng 1. Tình hình gửi báo cáo theo loại cơ quan", h1);
     const Tamnong__PeriodStatusResponse *st = m->status;
     for (size_t i = 0; st && i < st->n_totals; i++) {
@@ -108,10 +108,9 @@ static void completeness(FILE *f, const struct report_model *m)
         ifield(f, k->accepted);
         eol(f);
     }
-    static const char *const h2[] = {"Mã cơ quan", "Cơ quan",      "Loại cơ quan",
-                                     "Trạng thái", "Đúng hạn",     "Nhận lúc",
-                                     "Lần gửi",    "Lý do trả lại", "Gia hạn",
-                                     NULL};
+    static const char *const h2[] = {"Mã cơ quan", "Cơ quan",  "Loại cơ quan", "Trạng thái",
+                                     "Đúng hạn",   "Nhận lúc", "Lần gửi",      "Lý do trả lại",
+                                     "Gia hạn",    NULL};
     block(f, "Bảng 2. Tình hình gửi báo cáo theo cơ quan", h2);
     for (size_t i = 0; st && i < st->n_reporters; i++) {
         const Tamnong__ReporterStatus *r = st->reporters[i];
@@ -131,9 +130,9 @@ static void completeness(FILE *f, const struct report_model *m)
 
 static void board(FILE *f, const struct report_model *m)
 {
-    static const char *const h[] = {"Mục",         "Mã nhiệm vụ", "Nhiệm vụ",   "Chủ trì",
-                                    "Trạng thái",  "Tiến độ (%)", "Thời hạn",   "Tình trạng hạn",
-                                    "Phối hợp",    NULL};
+    static const char *const h[] = {"Mục",        "Mã nhiệm vụ", "Nhiệm vụ", "Chủ trì",
+                                    "Trạng thái", "Tiến độ (%)", "Thời hạn", "Tình trạng hạn",
+                                    "Phối hợp",   NULL};
     block(f, "Bảng 3. Tiến độ thực hiện nhiệm vụ", h);
     size_t ns;
     const char **sections = report_sections(m, &ns);
@@ -149,8 +148,8 @@ static void board(FILE *f, const struct report_model *m)
                 const Tamnong__TaskContribution *c = r->contributions[k];
                 if (strcmp(c->role, "coordinating") != 0 || !c->agency)
                     continue;
-                const char *st = c->status && c->status->version > 0 ? c->status->status
-                                                                      : "not_reported";
+                const char *st =
+                    c->status && c->status->version > 0 ? c->status->status : "not_reported";
                 int w = snprintf(coord + o, sizeof coord - o, "%s%s: %s", o ? "; " : "",
                                  c->agency->name, rw_task_status(st));
                 if (w < 0 || (size_t)w >= sizeof coord - o)
@@ -174,10 +173,19 @@ static void board(FILE *f, const struct report_model *m)
 
 static void targets(FILE *f, const struct report_model *m)
 {
-    static const char *const h[] = {"TT",          "Mã chỉ tiêu",   "Chỉ tiêu",   "Đơn vị",
-                                    "Năm gốc",     "Giá trị năm gốc", "Kết quả kỳ này",
-                                    "Tổng tử số",  "Tổng mẫu số",   "Số liệu chốt",
-                                    "Sau điều chỉnh", "Đánh giá",   "Số cơ quan chưa có số liệu",
+    static const char *const h[] = {"TT",
+                                    "Mã chỉ tiêu",
+                                    "Chỉ tiêu",
+                                    "Đơn vị",
+                                    "Năm gốc",
+                                    "Giá trị năm gốc",
+                                    "Kết quả kỳ này",
+                                    "Tổng tử số",
+                                    "Tổng mẫu số",
+                                    "Số liệu chốt",
+                                    "Sau điều chỉnh",
+                                    "Đánh giá",
+                                    "Số cơ quan chưa có số liệu",
                                     NULL};
     block(f, "Bảng 4. Kết quả thực hiện các chỉ tiêu", h);
     const Tamnong__TargetProgressResponse *p = m->progress;
@@ -205,8 +213,9 @@ static void targets(FILE *f, const struct report_model *m)
         ifield(f, (long long)ip->n_missing);
         eol(f);
     }
-    static const char *const h2[] = {"Mã chỉ tiêu", "Năm",      "Mục tiêu", "Mức cần đạt hiện tại",
-                                     "Đã đạt",      "Đánh giá", "Nguyên văn", NULL};
+    static const char *const h2[] = {"Mã chỉ tiêu",          "Năm",    "Mục tiêu",
+                                     "Mức cần đạt hiện tại", "Đã đạt", "Đánh giá",
+                                     "Nguyên văn",           NULL};
     block(f, "Bảng 5. So sánh với mục tiêu", h2);
     for (size_t i = 0; p && i < p->n_indicators; i++) {
         const Tamnong__IndicatorProgress *ip = p->indicators[i];
@@ -227,9 +236,15 @@ static void targets(FILE *f, const struct report_model *m)
             eol(f);
         }
     }
-    static const char *const h3[] = {"Mã chỉ tiêu", "Mã cơ quan", "Cơ quan",
-                                     "Số liệu",     "Tử số",      "Mẫu số",
-                                     "Điều chỉnh sau khi khoá kỳ", "Số liệu chốt", NULL};
+    static const char *const h3[] = {"Mã chỉ tiêu",
+                                     "Mã cơ quan",
+                                     "Cơ quan",
+                                     "Số liệu",
+                                     "Tử số",
+                                     "Mẫu số",
+                                     "Điều chỉnh sau khi khoá kỳ",
+                                     "Số liệu chốt",
+                                     NULL};
     block(f, "Bảng 6. Số liệu chỉ tiêu theo cơ quan", h3);
     for (size_t i = 0; p && i < p->n_indicators; i++) {
         const Tamnong__IndicatorProgress *ip = p->indicators[i];
@@ -252,9 +267,10 @@ static void targets(FILE *f, const struct report_model *m)
 
 static void feedback(FILE *f, const struct report_model *m)
 {
-    static const char *const h[] = {"Mã cơ quan", "Cơ quan",   "Số báo cáo", "Lần gửi",
-                                    "Trạng thái", "Người ký",  "Kết quả",    "Khó khăn, vướng mắc",
-                                    "Kiến nghị",  "Đề xuất điều chỉnh Kế hoạch", NULL};
+    static const char *const h[] = {
+        "Mã cơ quan", "Cơ quan", "Số báo cáo",          "Lần gửi",   "Trạng thái",
+        "Người ký",   "Kết quả", "Khó khăn, vướng mắc", "Kiến nghị", "Đề xuất điều chỉnh Kế hoạch",
+        NULL};
     block(f, "Bảng 7. Nội dung báo cáo của các cơ quan", h);
     for (size_t i = 0; m->feedback && i < m->feedback->n_feedback; i++) {
         const Tamnong__AgencyFeedback *a = m->feedback->feedback[i];

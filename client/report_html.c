@@ -107,8 +107,7 @@ static void head(FILE *f, const struct report_model *m)
 }
 
 static void agency_list(FILE *f, const Tamnong__PeriodStatusResponse *st,
-                        bool (*pick)(const Tamnong__ReporterStatus *), const char *title,
-                        int what)
+                        bool (*pick)(const Tamnong__ReporterStatus *), const char *title, int what)
 {
     fprintf(f, "<h3>%s</h3>\n", title);
     size_t n = 0;
@@ -218,9 +217,8 @@ static void board(FILE *f, const struct report_model *m)
             el(f, "td", NULL, report_leads(t, leads, sizeof leads));
             el(f, "td", NULL, rw_task_status(r->status));
             fprintf(f, "<td class=\"num\">%d%%</td>", (int)r->progress);
-            fprintf(f, "<td class=\"st st-%s\">", strcmp(r->deadline_state, "overdue") == 0
-                                                      ? "overdue"
-                                                      : "plain");
+            fprintf(f, "<td class=\"st st-%s\">",
+                    strcmp(r->deadline_state, "overdue") == 0 ? "overdue" : "plain");
             esc(f, rw_deadline_state(r->deadline_state));
             if (r->due_date[0]) {
                 fputs(" (", f);

@@ -98,8 +98,7 @@ static void head(FILE *f, const struct report_model *m)
 }
 
 static void agency_list(FILE *f, const Tamnong__PeriodStatusResponse *st,
-                        bool (*pick)(const Tamnong__ReporterStatus *), const char *title,
-                        int what)
+                        bool (*pick)(const Tamnong__ReporterStatus *), const char *title, int what)
 {
     fprintf(f, "\n### %s\n\n", title);
     size_t n = 0;

@@ -99,18 +99,21 @@ void report_svg_target_bar(FILE *f, const Tamnong__IndicatorProgress *ip,
             BAR_W + 2 * BAR_LEFT, BAR_W + 2 * BAR_LEFT);
     report_html_escape(f, ind->name);
     fprintf(f, " — mục tiêu năm %s</title>\n", year);
-    fprintf(f, "<rect x=\"%d\" y=\"4\" width=\"%d\" height=\"14\" fill=\"#eeeeee\" "
-               "stroke=\"#999999\"/>\n",
+    fprintf(f,
+            "<rect x=\"%d\" y=\"4\" width=\"%d\" height=\"14\" fill=\"#eeeeee\" "
+            "stroke=\"#999999\"/>\n",
             BAR_LEFT, BAR_W);
     if (has_v)
         fprintf(f, "<rect x=\"%d\" y=\"4\" width=\"%d\" height=\"14\" fill=\"%s\"/>\n", BAR_LEFT,
                 xpos(v, max) - BAR_LEFT, status_colour(tc->status));
     if (has_b)
-        fprintf(f, "<line x1=\"%d\" y1=\"1\" x2=\"%d\" y2=\"21\" stroke=\"#555555\" "
-                   "stroke-width=\"2\" stroke-dasharray=\"3,2\"/>\n",
+        fprintf(f,
+                "<line x1=\"%d\" y1=\"1\" x2=\"%d\" y2=\"21\" stroke=\"#555555\" "
+                "stroke-width=\"2\" stroke-dasharray=\"3,2\"/>\n",
                 xpos(b, max), xpos(b, max));
-    fprintf(f, "<line x1=\"%d\" y1=\"0\" x2=\"%d\" y2=\"22\" stroke=\"#000000\" "
-               "stroke-width=\"3\"/>\n",
+    fprintf(f,
+            "<line x1=\"%d\" y1=\"0\" x2=\"%d\" y2=\"22\" stroke=\"#000000\" "
+            "stroke-width=\"3\"/>\n",
             xpos(g, max), xpos(g, max));
     fprintf(f, "<text x=\"%d\" y=\"38\" font-size=\"11\">", BAR_LEFT);
     if (has_b) {

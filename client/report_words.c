@@ -22,12 +22,10 @@ static const char *lookup(const struct word *w, const char *code)
 
 const char *rw_task_status(const char *code)
 {
-    static const struct word w[] = {{"not_started", "Chưa triển khai"},
-                                    {"in_progress", "Đang triển khai"},
-                                    {"completed", "Hoàn thành"},
-                                    {"postponed", "Tạm hoãn"},
-                                    {"not_reported", "Chưa báo cáo"},
-                                    {NULL, NULL}};
+    static const struct word w[] = {
+        {"not_started", "Chưa triển khai"}, {"in_progress", "Đang triển khai"},
+        {"completed", "Hoàn thành"},        {"postponed", "Tạm hoãn"},
+        {"not_reported", "Chưa báo cáo"},   {NULL, NULL}};
     return lookup(w, code);
 }
 
