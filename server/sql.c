@@ -52,6 +52,10 @@ const struct sql_statement sql_statements[SQL__COUNT] = {
                          "SELECT submissions_list($1::bigint, $2::boolean, $3, $4, $5)", 5},
     [SQL_SUBMISSION_GET] = {"submission_get",
                             "SELECT submission_get($1::bigint, $2::boolean, $3::bigint)", 3},
+    [SQL_TASK_BOARD] = {"task_board", "SELECT task_board($1, $2, $3, $4, $5::boolean)", 5},
+    [SQL_TARGET_PROGRESS] = {"target_progress", "SELECT target_progress($1, $2, $3::boolean)", 3},
+    [SQL_PERIOD_CLOSE] = {"period_close", "SELECT period_close($1::bigint, $2::uuid, $3, $4)", 4},
+    [SQL_REPORT_FEEDBACK] = {"report_feedback", "SELECT report_feedback($1)", 1},
 };
 
 /* --- blocking side: transactions ------------------------------------------ */
