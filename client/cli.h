@@ -55,6 +55,9 @@ extern const struct command cmd_admin_close;
 extern const struct command cmd_admin_report;
 /* cli_rpc_error, plus who may call these when the server refused. */
 int oversight_rpc_error(const struct cli *cli, const struct rpc_status *st);
+/* `tamnong admin status` and `tamnong admin extend` (cmd_deadline.c). */
+extern const struct command cmd_admin_status;
+extern const struct command cmd_admin_extend;
 extern const struct command cmd_help;
 
 const struct command *cli_find(const struct command *const *table, const char *name);

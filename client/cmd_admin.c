@@ -289,9 +289,21 @@ static const struct command admin_plan_cmd = {
        "'tamnong admin --help').\n"),
 };
 
+/* One row per line: easier to add to. */
+/* clang-format off */
 static const struct command *const admin_commands[] = {
-    &admin_plan_cmd,    &cmd_admin_submissions, &cmd_admin_review, &cmd_admin_board,
-    &cmd_admin_targets, &cmd_admin_close,       &cmd_admin_report, NULL};
+    &admin_plan_cmd,
+    &cmd_admin_submissions,
+    &cmd_admin_review,
+    &cmd_admin_status,
+    &cmd_admin_extend,
+    &cmd_admin_board,
+    &cmd_admin_targets,
+    &cmd_admin_close,
+    &cmd_admin_report,
+    NULL,
+};
+/* clang-format on */
 
 static int admin_main(struct cli *cli, int argc, char **argv)
 {
@@ -321,6 +333,11 @@ const struct command cmd_admin = {
        "  tamnong admin review ID (--accept | --return REASON)\n"
        "      Accept report ID or return it for correction; saved here and sent by\n"
        "      'tamnong sync'.\n"
+       "  tamnong admin status PERIOD [--kind KIND]\n"
+       "      Who was expected to report for PERIOD and who did, on time or late.\n"
+       "  tamnong admin extend PERIOD [--agency CODE] --until YYYY-MM-DD --reason TEXT\n"
+       "      Give an agency, or every reporter, until the end of that day.\n"
+
        "  tamnong admin board PERIOD [--section S] [--agency CODE] [--status ST]\n"
        "      The task board at PERIOD's deadline, overdue tasks first.\n"
        "  tamnong admin targets PERIOD [--indicator KEY]\n"

@@ -3,6 +3,7 @@
 #include "call.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -55,15 +56,23 @@ void call_fail(struct call *call, int status, const char *fmt, ...)
 
 /* Set once at start-up (test_clock), before the loop runs; read after. */
 static int64_t clock_offset_ms;
+static bool clock_frozen;
+static int64_t clock_frozen_at_ms;
 
 void server_clock_set_offset(int64_t offset_ms)
 {
     clock_offset_ms = offset_ms;
 }
 
+void server_clock_freeze(int64_t at_ms)
+{
+    clock_frozen = true;
+    clock_frozen_at_ms = at_ms;
+}
+
 int64_t server_now_ms(void)
 {
-    return server_real_now_ms() + clock_offset_ms;
+    return clock_frozen ? clock_frozen_at_ms : server_real_now_ms() + clock_offset_ms;
 }
 
 int64_t server_real_now_ms(void)

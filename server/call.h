@@ -41,6 +41,8 @@ int64_t server_now_ms(void);
 int64_t server_real_now_ms(void);
 /* test_clock: from now on server_now_ms() runs offset_ms off the real clock. */
 void server_clock_set_offset(int64_t offset_ms);
+/* test_clock_frozen: from now on server_now_ms() is at_ms, standing still. */
+void server_clock_freeze(int64_t at_ms);
 
 /* The service with every handler bound (handlers_*.c); a missing handler is
  * a compile error through TAMNONG__TAMNONG__INIT. */

@@ -326,6 +326,8 @@ static void periods_rows(struct call *call, ProtobufCClosure done, const PGresul
         p->deadline = pg_text(res, i, 6);
         p->deadline_at_ms = strtoll(pg_text(res, i, 7), NULL, 10);
         p->time_zone = pg_text(res, i, 8);
+        p->extended_deadline_at_ms = strtoll(pg_text(res, i, 9), NULL, 10);
+        p->extension_reason = pg_text(res, i, 10);
     }
     answer(call, done, &resp.base, &a);
 }
@@ -342,8 +344,12 @@ HANDLER(periods, PeriodsRequest, PeriodsResponse)
     }
     char year[16];
     snprintf(year, sizeof year, "%d", in->year);
-    const char *params[] = {in->year ? year : NULL};
-    handler_query(call, done, SQL_PERIODS, 1, params, periods_rows, NULL);
+    /* The caller's own extensions are shown with the periods. */
+    const struct agency_identity *who = call_agency(call);
+    char aid[24];
+    snprintf(aid, sizeof aid, "%lld", who ? (long long)who->id : -1LL);
+    const char *params[] = {in->year ? year : NULL, aid};
+    handler_query(call, done, SQL_PERIODS, 2, params, periods_rows, NULL);
 }
 
 /* ---------------------------------------------------------------- Agencies */

@@ -209,7 +209,7 @@ static int serve(void)
         log_error("TLS: %s", err);
         return EX_CONFIG;
     }
-    char db_options[64] = "";
+    char db_options[160] = "";
     if (cfg.test_clock) {
         int64_t at = 0;
         srv_parse_instant(cfg.test_clock, &at); /* checked by srv_config_load */
@@ -219,6 +219,15 @@ static int serve(void)
          * follows through this setting on every pooled connection. */
         snprintf(db_options, sizeof db_options, "-c tamnong.clock_offset_ms=%lld",
                  (long long)offset);
+        if (cfg.test_clock_frozen) {
+            /* tamnong_now() (004_deadlines.sql) then answers this instant. */
+            server_clock_freeze(at);
+            size_t n = strlen(db_options);
+            snprintf(db_options + n, sizeof db_options - n, " -c tamnong.clock_frozen_at_ms=%lld",
+                     (long long)at);
+            log_warning("*** TEST CLOCK FROZEN: the server's clock stands still at %s. ***",
+                        cfg.test_clock);
+        }
         int64_t off_s = (offset < 0 ? -offset : offset) / 1000;
         log_warning("*** TEST CLOCK: the server's clock starts at %s, %lld days %02lld:%02lld %s "
                     "the real clock; deadlines, on time, today's date and every response's "

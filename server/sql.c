@@ -6,10 +6,7 @@
 
 const struct sql_statement sql_statements[SQL__COUNT] = {
     /* The database's business clock (test_clock shifts it, as the server's). */
-    [SQL_PING] = {"ping",
-                  "SELECT (extract(epoch from clock_timestamp() + tamnong_clock_offset())*1000)"
-                  "::bigint",
-                  0},
+    [SQL_PING] = {"ping", "SELECT tn_ms(tamnong_clock_timestamp())", 0},
     [SQL_AGENCY_BY_FINGERPRINT] = {"agency_by_fingerprint",
                                    "SELECT a.id, a.code, a.name, c.role = 'operator', "
                                    "agency_is_standing(a.id) FROM agency a "
@@ -24,10 +21,12 @@ const struct sql_statement sql_statements[SQL__COUNT] = {
     [SQL_PLAN_TARGETS] = {"plan_targets", "SELECT * FROM plan_targets()", 0},
     [SQL_PERIODS] = {"periods",
                      "SELECT p.code, p.regime, r.name, p.year, p.window_start, p.window_end, "
-                     "p.deadline, (extract(epoch FROM p.deadline_at) * 1000)::bigint, r.time_zone "
+                     "p.deadline, (extract(epoch FROM p.deadline_at) * 1000)::bigint, r.time_zone, "
+                     "coalesce(tn_ms(d.extended_at), 0), coalesce(d.reason, '') "
                      "FROM period p JOIN period_regime r ON r.code = p.regime "
+                     "CROSS JOIN LATERAL deadline_of($2::bigint, p.id) d "
                      "WHERE $1::int IS NULL OR p.year = $1::int ORDER BY p.deadline, p.regime",
-                     1},
+                     2},
     [SQL_AGENCIES] = {"agencies",
                       "SELECT coalesce($1::date, province_today())::text, l.* "
                       "FROM agencies_list(coalesce($1::date, province_today())) l",
@@ -56,6 +55,9 @@ const struct sql_statement sql_statements[SQL__COUNT] = {
     [SQL_TARGET_PROGRESS] = {"target_progress", "SELECT target_progress($1, $2, $3::boolean)", 3},
     [SQL_PERIOD_CLOSE] = {"period_close", "SELECT period_close($1::bigint, $2::uuid, $3, $4)", 4},
     [SQL_REPORT_FEEDBACK] = {"report_feedback", "SELECT report_feedback($1)", 1},
+    [SQL_PERIOD_STATUS] = {"period_status", "SELECT period_status($1::bigint, $2, $3)", 3},
+    [SQL_DEADLINE_EXTEND] = {"deadline_extend",
+                             "SELECT deadline_extend($1::bigint, $2::uuid, $3, $4, $5, $6, $7)", 7},
 };
 
 /* --- blocking side: transactions ------------------------------------------ */

@@ -11,8 +11,9 @@ enum sql_stmt {
                        deadline_kind, deadline_value, output, lead json, coordinating json, role */
     SQL_PLAN_TARGETS, /* () -> version, key, name, unit, rule, baseline_year, baseline, task,
                          reporters json, targets json */
-    SQL_PERIODS,      /* (year|NULL) -> code, regime, regime name, year, window_start, window_end,
-                         deadline, deadline_at ms, time zone */
+    SQL_PERIODS,      /* (year|NULL, caller agency id) -> code, regime, regime name, year,
+                         window_start, window_end, deadline, deadline_at ms, time zone, the
+                         caller's extended deadline ms (0 = none), extension reason */
     SQL_AGENCIES,     /* (date|NULL) -> at, code, name, kind, short_name, parent, valid_from,
                          valid_to, successors json */
     /* Reporting and sync (003_reporting.sql): each returns one jsonb column;
@@ -31,6 +32,10 @@ enum sql_stmt {
     SQL_TARGET_PROGRESS, /* (period, indicator key, totals_only) -> progress json */
     SQL_PERIOD_CLOSE,    /* (agency id, uuid, request sha256, period) -> receipt json */
     SQL_REPORT_FEEDBACK, /* (period) -> {period, feedback: [...]} */
+    /* Deadlines (004_deadlines.sql), one jsonb column each. */
+    SQL_PERIOD_STATUS,   /* (agency id, period code, agency kind) -> period status json */
+    SQL_DEADLINE_EXTEND, /* (agency id, uuid, sha256, period, agency code, until, reason)
+                            -> receipt json */
     SQL__COUNT
 };
 

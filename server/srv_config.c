@@ -71,6 +71,9 @@ const struct cfg_option srv_config_options[] = {
     OPT("test_clock", CFG_STRING, test_clock, "", 0, 0,
         "for tests and demos only, never in production: run the server's clock (responses, "
         "deadlines, today's date) from this ISO-8601 instant, e.g. 2025-06-10T09:00:00+07:00"),
+    OPT("test_clock_frozen", CFG_BOOL, test_clock_frozen, "no", 0, 0,
+        "for tests only, with test_clock: the clock stands still at that instant instead of "
+        "running from it (a report received at exactly 23:59:59)"),
     {NULL, CFG_STRING, 0, NULL, 0, 0, NULL},
 };
 
@@ -111,6 +114,11 @@ static int validate(const struct srv_config *c, char *err, size_t errlen)
                  "option 'test_clock': '%s' is not an ISO-8601 instant with an offset "
                  "(e.g. 2025-06-10T09:00:00+07:00)",
                  c->test_clock);
+        return -1;
+    }
+    if (c->test_clock_frozen && !c->test_clock) {
+        snprintf(err, errlen,
+                 "option 'test_clock_frozen' needs test_clock (the instant to stop at)");
         return -1;
     }
     if (c->preauth_max_frame > c->max_frame) {

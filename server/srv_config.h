@@ -40,7 +40,8 @@ struct srv_config {
     /* logging */
     char *log_level;
     /* tests and demos only */
-    char *test_clock; /* ISO-8601 instant the server's clock starts at; NULL = real clock */
+    char *test_clock;       /* ISO-8601 instant the server's clock starts at; NULL = real clock */
+    bool test_clock_frozen; /* with test_clock: the clock stands still at that instant */
 };
 
 extern const struct cfg_option srv_config_options[];

@@ -2,7 +2,7 @@
 # (source it after lib.sh). A small plan with two departments and two
 # districts, the server with it imported, and rpc/pyj helpers.
 #
-#   report_setup      PostgreSQL, PKI, tamnongd; agencies OPS (operator),
+#   report_setup [server key=value ...]   PostgreSQL, PKI, tamnongd; agencies OPS (operator),
 #                     SNN (standing), SCT, UBND-A, UBND-B; the plan imported
 #   rpc CODE STEPS    tests/integration/rpc.py as agency CODE; sets RC, OUT
 #   rpc1 CODE M MSG   one call; sets ST (status), MSG (message), R (resp JSON)
@@ -154,7 +154,7 @@ EOF
 }
 
 report_setup() {
-    setup_all
+    setup_all "$@"
     agency_cert OPS --name "Đơn vị vận hành"
     _capture timeout 60 "$BUILD/tamnongd" --config "$TN_CONF" register-cert \
         "$PKI/agencies/OPS.pem" --agency OPS --name "Đơn vị vận hành" --operator

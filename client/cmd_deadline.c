@@ -1,0 +1,470 @@
+/* cmd_deadline: the standing agency's deadline commands, rows of the
+ * `tamnong admin` group (cmd_admin.c). `admin status PERIOD` shows who was
+ * expected to report for a period and who sent what, on time or late (the
+ * server's judgement, by its own clock), with counts by kind of agency;
+ * `admin extend PERIOD --until DAY --reason TEXT` gives one agency, or every
+ * reporter, more time. Both are online. extend chooses one request id per
+ * invocation and sends the same bytes again after a failure that may be
+ * retried, so the server grants the extension once whatever happens. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+#include "cli.h"
+#include "client_config.h"
+#include "i18n.h"
+#include "outbox.h"
+#include "output.h"
+#include "status.h"
+#include "tamnong.pb-c.h"
+
+enum { OPT_KIND = 0x300, OPT_AGENCY, OPT_UNTIL, OPT_REASON };
+
+/* extend: attempts in all, and the backoff between them (full jitter). */
+#define EXTEND_ATTEMPTS   5
+#define EXTEND_BACKOFF_MS 250
+#define EXTEND_CAP_MS     8000
+
+static const char *const kinds[] = {"department",      "district", "commune",
+                                    "socio_political", "province", "other"};
+
+static bool kind_ok(const char *k)
+{
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strcmp(k, kinds[i]) == 0)
+            return true;
+    return false;
+}
+
+static const char *kind_label(const char *k)
+{
+    if (!*k)
+        return _("all kinds");
+    if (strcmp(k, "department") == 0)
+        return _("departments");
+    if (strcmp(k, "district") == 0)
+        return _("districts");
+    if (strcmp(k, "commune") == 0)
+        return _("communes");
+    if (strcmp(k, "socio_political") == 0)
+        return _("socio-political organisations");
+    if (strcmp(k, "province") == 0)
+        return _("province");
+    if (strcmp(k, "other") == 0)
+        return _("other");
+    return k;
+}
+
+static const char *status_label(const char *s)
+{
+    if (strcmp(s, "missing") == 0)
+        return _("not submitted");
+    if (strcmp(s, "submitted") == 0)
+        return _("submitted");
+    if (strcmp(s, "returned") == 0)
+        return _("returned");
+    if (strcmp(s, "accepted") == 0)
+        return _("accepted");
+    return s;
+}
+
+/* "2025-06-15 24:00 +07" style: the last moment of a deadline day reads
+ * better as that day's end; local time like every time shown. */
+static void deadline_text(int64_t ms, char *buf, size_t len)
+{
+    if (ms <= 0) {
+        snprintf(buf, len, "—");
+        return;
+    }
+    /* deadline_at is the first instant after the day: show the day itself. */
+    out_local_time(ms - 1000, buf, len);
+    char *sp = strchr(buf, ' ');
+    if (sp)
+        *sp = '\0';
+}
+
+/* ------------------------------------------------------------ admin status */
+
+static json_t *kind_count_json(const Tamnong__KindCount *k)
+{
+    return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "kind", k->kind, "expected",
+                     k->expected, "submitted", k->submitted, "on_time", k->on_time, "late", k->late,
+                     "missing", k->missing, "returned", k->returned, "accepted", k->accepted);
+}
+
+static json_t *reporter_json(const Tamnong__ReporterStatus *x)
+{
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s}", "agency", x->agency ? x->agency->code : "", "name",
+                  x->agency ? x->agency->name : "", "kind", x->kind, "status", x->status);
+    if (!o)
+        return NULL;
+    bool bad = false;
+    bool missing = strcmp(x->status, "missing") == 0;
+    out_jset(o, "on_time", missing ? json_null() : json_boolean(x->on_time), &bad);
+    out_jset(o, "submission_id", missing ? json_null() : json_integer(x->submission_id), &bad);
+    out_jset(o, "revision", missing ? json_null() : json_integer(x->revision), &bad);
+    out_jset(o, "received_at", out_jtime_or_null(x->received_at_ms), &bad);
+    out_jset(o, "deadline_at", out_jtime_or_null(x->deadline_at_ms), &bad);
+    out_jset(o, "extension_reason", out_jstr_or_null(x->extension_reason), &bad);
+    out_jset(o, "review_reason", out_jstr_or_null(x->review_reason), &bad);
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static int status_json(const Tamnong__PeriodStatusResponse *r)
+{
+    bool bad = false;
+    json_t *doc = json_object(), *totals = json_array(), *reps = json_array();
+    if (!doc || !totals || !reps) {
+        json_decref(doc);
+        json_decref(totals);
+        json_decref(reps);
+        return out_json_answer(NULL, true);
+    }
+    const Tamnong__PeriodInfo *p = r->period;
+    out_jset(doc, "period", json_string(p ? p->code : ""), &bad);
+    out_jset(doc, "deadline", out_jstr_or_null(p ? p->deadline : ""), &bad);
+    out_jset(doc, "deadline_at", out_jtime_or_null(p ? p->deadline_at_ms : 0), &bad);
+    out_jset(doc, "time_zone", out_jstr_or_null(p ? p->time_zone : ""), &bad);
+    out_jset(doc, "deadline_passed", json_boolean(r->deadline_passed), &bad);
+    for (size_t i = 0; i < r->n_totals; i++) {
+        json_t *k = kind_count_json(r->totals[i]);
+        if (!k || json_array_append_new(totals, k) != 0)
+            bad = true;
+    }
+    for (size_t i = 0; i < r->n_reporters; i++) {
+        json_t *x = reporter_json(r->reporters[i]);
+        if (!x || json_array_append_new(reps, x) != 0)
+            bad = true;
+    }
+    out_jset(doc, "totals", totals, &bad);
+    out_jset(doc, "reporters", reps, &bad);
+    return out_json_answer(doc, bad);
+}
+
+static int status_human(const Tamnong__PeriodStatusResponse *r)
+{
+    const Tamnong__PeriodInfo *p = r->period;
+    if (p) {
+        /* TRANSLATORS: 1: period code, 2: report name, 3: deadline day, 4: time zone. */
+        printf(_("Period %s (%s): deadline %s, end of the day (%s).\n"), p->code, p->regime_name,
+               p->deadline, p->time_zone);
+        puts(r->deadline_passed ? _("The deadline has passed (by the server's clock).")
+                                : _("The deadline has not passed yet (by the server's clock)."));
+    }
+    putchar('\n');
+    struct out_table *t = out_table_new(8);
+    for (size_t c = 1; c < 8; c++)
+        out_table_align_right(t, c);
+    out_table_addv(t, _("KIND"), _("EXPECTED"), _("SUBMITTED"), _("ON TIME"), _("LATE"),
+                   _("MISSING"), _("RETURNED"), _("ACCEPTED"));
+    for (size_t i = 0; i < r->n_totals; i++) {
+        const Tamnong__KindCount *k = r->totals[i];
+        char n[7][16];
+        int v[7] = {k->expected, k->submitted, k->on_time, k->late,
+                    k->missing,  k->returned,  k->accepted};
+        for (int j = 0; j < 7; j++)
+            snprintf(n[j], sizeof n[j], "%d", v[j]);
+        out_table_addv(t, kind_label(k->kind), n[0], n[1], n[2], n[3], n[4], n[5], n[6]);
+    }
+    out_table_print(t, stdout);
+    out_table_free(t);
+    putchar('\n');
+    if (r->n_reporters == 0) {
+        puts(_("No agency is expected to report for this period (no plan, or no duties)."));
+        return fflush(stdout) == 0 ? TN_EXIT_OK : TN_EXIT_SOFTWARE;
+    }
+    puts(_("Agencies (not submitted, late and returned first):"));
+    t = out_table_new(7);
+    out_table_addv(t, _("AGENCY"), _("NAME"), _("STATUS"), _("TIMELINESS"), _("RECEIVED"),
+                   _("DEADLINE"), _("NOTE"));
+    for (size_t i = 0; i < r->n_reporters; i++) {
+        const Tamnong__ReporterStatus *x = r->reporters[i];
+        bool missing = strcmp(x->status, "missing") == 0;
+        char when[64] = "—", dl[64], note[1200] = "";
+        if (x->received_at_ms > 0)
+            out_local_time(x->received_at_ms, when, sizeof when);
+        deadline_text(x->deadline_at_ms, dl, sizeof dl);
+        if (*x->review_reason)
+            snprintf(note, sizeof note, _("returned: %s"), x->review_reason);
+        if (*x->extension_reason) {
+            size_t n = strlen(note);
+            snprintf(note + n, sizeof note - n, _("%sextended: %s"), n ? "; " : "",
+                     x->extension_reason);
+        }
+        out_table_addv(t, x->agency ? x->agency->code : "", x->agency ? x->agency->name : "",
+                       status_label(x->status),
+                       missing ? "—" : (x->on_time ? _("on time") : _("late")), when, dl, note);
+    }
+    out_table_print(t, stdout);
+    out_table_free(t);
+    return fflush(stdout) == 0 ? TN_EXIT_OK : TN_EXIT_SOFTWARE;
+}
+
+static void say_not_admin(void)
+{
+    out_error("%s", _("not allowed: only the plan's standing agency or the operator may do this, "
+                      "and this certificate belongs to another agency."));
+}
+
+static int status_main(struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        CLI_OPTION_JSON, {"kind", required_argument, NULL, OPT_KIND}, {0, 0, 0, 0}};
+    Tamnong__PeriodStatusRequest req = TAMNONG__PERIOD_STATUS_REQUEST__INIT;
+    int c;
+    while ((c = cli_getopt(cli, &cmd_admin_status, argc, argv, "", opts)) != -1) {
+        if (c != OPT_KIND)
+            return TN_EXIT_USAGE;
+        if (!kind_ok(optarg))
+            return cli_usage_error(cli, &cmd_admin_status,
+                                   _("'%s' is not a kind of agency: give department, district, "
+                                     "commune, socio_political, province or other."),
+                                   optarg);
+        req.agency_kind = optarg;
+    }
+    if (optind >= argc)
+        return cli_usage_error(cli, &cmd_admin_status, "%s",
+                               _("which period? Give PERIOD, e.g. 2025-six_month."));
+    req.period_code = argv[optind++];
+    if (optind < argc)
+        return cli_usage_error(cli, &cmd_admin_status, _("unexpected argument '%s'."),
+                               argv[optind]);
+    struct rpc_client *client;
+    int rc = cli_connect(cli, &client);
+    if (rc != TN_EXIT_OK)
+        return rc;
+    ProtobufCMessage *resp = NULL;
+    struct rpc_status st;
+    if (rpc_call(client, "PeriodStatus", &req.base, &resp, &st) < 0) {
+        if (st.result == RPC_STATUS && st.code == TAMNONG__STATUS__PERMISSION_DENIED) {
+            say_not_admin();
+            rc = TN_EXIT_NOPERM;
+        } else {
+            rc = cli_rpc_error(cli, &st);
+        }
+    } else {
+        const Tamnong__PeriodStatusResponse *r = (const Tamnong__PeriodStatusResponse *)resp;
+        rc = cli->json ? status_json(r) : status_human(r);
+        protobuf_c_message_free_unpacked(resp, NULL);
+    }
+    rpc_close(client);
+    return rc;
+}
+
+const struct command cmd_admin_status = {
+    "status",
+    N_("Who has reported for a period, on time or late"),
+    status_main,
+    N_("Usage: tamnong admin status PERIOD [--kind KIND] [--json]\n"
+       "\n"
+       "Show every agency expected to report for PERIOD (those with a task or an\n"
+       "indicator of the plan then) and where its report stands: not submitted,\n"
+       "submitted, returned or accepted, and whether it was on time. A report is on\n"
+       "time when the server received it (by its own clock, never the agency's)\n"
+       "before the end of the agency's deadline day, extensions included; for a\n"
+       "report with an accepted revision, that revision counts. First the counts by\n"
+       "kind of agency, then the list: not submitted, late and returned first.\n"
+       "\n"
+       "Options:\n"
+       "  --kind KIND  only agencies of this kind: department, district, commune,\n"
+       "               socio_political, province, other\n"
+       "  --json       print a JSON object: period, deadline, deadline_at,\n"
+       "               time_zone, deadline_passed, totals [{kind (\"\" = all), expected,\n"
+       "               submitted, on_time, late, missing, returned, accepted}],\n"
+       "               reporters [{agency, name, kind, status, on_time, submission_id,\n"
+       "               revision, received_at, deadline_at, extension_reason,\n"
+       "               review_reason}]\n"),
+};
+
+/* ------------------------------------------------------------ admin extend */
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait before attempt `attempt` (2, 3...): full jitter on a doubling cap,
+ * never less than the server's retry_after_ms. */
+static void extend_backoff(int attempt, const struct rpc_status *st)
+{
+    int64_t cap = EXTEND_BACKOFF_MS;
+    for (int i = 2; i < attempt && cap < EXTEND_CAP_MS; i++)
+        cap *= 2;
+    if (cap > EXTEND_CAP_MS)
+        cap = EXTEND_CAP_MS;
+    uint32_t rnd = 0;
+    if (RAND_bytes((unsigned char *)&rnd, sizeof rnd) != 1)
+        rnd = (uint32_t)mono_ms();
+    int64_t wait = (int64_t)(rnd % (uint32_t)(cap + 1));
+    if (st->retry_after_ms > 0 && wait < (int64_t)st->retry_after_ms)
+        wait = st->retry_after_ms;
+    out_verbose(_("waiting %.1f s before trying again"), (double)wait / 1000.0);
+    struct timespec ts = {wait / 1000, (wait % 1000) * 1000000};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+/* Send req until the server answers, or a failure that cannot be retried, or
+ * EXTEND_ATTEMPTS. Every attempt sends the same bytes (same request id), so
+ * a request that was applied before its answer got lost is answered as a
+ * replay. TN_EXIT_OK and *resp, or the exit code after printing why. */
+static int extend_call(struct cli *cli, const Tamnong__DeadlineExtendRequest *req,
+                       ProtobufCMessage **resp)
+{
+    struct client_config cfg;
+    char err[2048];
+    *resp = NULL;
+    if (client_config_load(&cfg, cli->config_path, err, sizeof err) < 0 ||
+        client_config_check_files(&cfg, err, sizeof err) < 0) {
+        out_error("%s", err);
+        client_config_free(&cfg);
+        return TN_EXIT_CONFIG;
+    }
+    struct rpc_status st;
+    int rc = TN_EXIT_SOFTWARE;
+    for (int attempt = 1;; attempt++) {
+        struct rpc_client *client = NULL;
+        bool ok = rpc_connect(&cfg, &client, &st) == 0 &&
+                  rpc_call(client, "DeadlineExtend", &req->base, resp, &st) == 0;
+        rpc_close(client);
+        if (ok) {
+            rc = TN_EXIT_OK;
+            break;
+        }
+        if (!rpc_retryable(&st) || attempt >= EXTEND_ATTEMPTS) {
+            if (st.result == RPC_STATUS && st.code == TAMNONG__STATUS__PERMISSION_DENIED) {
+                say_not_admin();
+                rc = TN_EXIT_NOPERM;
+            } else {
+                rc = cli_rpc_error(cli, &st);
+            }
+            break;
+        }
+        out_verbose(_("attempt %d failed (%s); the same request will be sent again"), attempt,
+                    st.result == RPC_STATUS ? status_name(st.code) : st.detail);
+        extend_backoff(attempt + 1, &st);
+    }
+    client_config_free(&cfg);
+    return rc;
+}
+
+static int extend_main(struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {CLI_OPTION_JSON,
+                                         {"agency", required_argument, NULL, OPT_AGENCY},
+                                         {"until", required_argument, NULL, OPT_UNTIL},
+                                         {"reason", required_argument, NULL, OPT_REASON},
+                                         {0, 0, 0, 0}};
+    Tamnong__DeadlineExtendRequest req = TAMNONG__DEADLINE_EXTEND_REQUEST__INIT;
+    int c;
+    while ((c = cli_getopt(cli, &cmd_admin_extend, argc, argv, "", opts)) != -1) {
+        switch (c) {
+        case OPT_AGENCY:
+            req.agency_code = optarg;
+            break;
+        case OPT_UNTIL:
+            if (!cli_date_ok(optarg))
+                return cli_usage_error(cli, &cmd_admin_extend,
+                                       _("'%s' is not a date: write YYYY-MM-DD."), optarg);
+            req.until = optarg;
+            break;
+        case OPT_REASON:
+            req.reason = optarg;
+            break;
+        default:
+            return TN_EXIT_USAGE;
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error(cli, &cmd_admin_extend, "%s",
+                               _("which period? Give PERIOD, e.g. 2025-six_month."));
+    req.period_code = argv[optind++];
+    if (optind < argc)
+        return cli_usage_error(cli, &cmd_admin_extend, _("unexpected argument '%s'."),
+                               argv[optind]);
+    if (!*req.until)
+        return cli_usage_error(cli, &cmd_admin_extend, "%s",
+                               _("give the new last day with --until YYYY-MM-DD."));
+    if (strspn(req.reason, " \t\r\n") == strlen(req.reason))
+        return cli_usage_error(cli, &cmd_admin_extend, "%s",
+                               _("give the reason with --reason TEXT: every extension is "
+                                 "recorded with why it was granted."));
+    uint8_t uuid[OUTBOX_UUID_LEN];
+    if (outbox_new_uuid(uuid) < 0) {
+        out_error("%s", _("Cannot get random bytes for the request identifier."));
+        return TN_EXIT_SOFTWARE;
+    }
+    req.request_uuid.data = uuid;
+    req.request_uuid.len = sizeof uuid;
+
+    ProtobufCMessage *resp = NULL;
+    int rc = extend_call(cli, &req, &resp);
+    if (rc != TN_EXIT_OK)
+        return rc;
+    const Tamnong__DeadlineExtendReceipt *r = (const Tamnong__DeadlineExtendReceipt *)resp;
+    if (cli->json) {
+        bool bad = false;
+        json_t *doc = json_object();
+        if (doc) {
+            out_jset(doc, "extension_id", json_integer(r->extension_id), &bad);
+            out_jset(doc, "period", json_string(req.period_code), &bad);
+            out_jset(doc, "agency", out_jstr_or_null(req.agency_code), &bad);
+            out_jset(doc, "until", json_string(req.until), &bad);
+            out_jset(doc, "deadline_at", out_jtime_or_null(r->deadline_at_ms), &bad);
+            out_jset(doc, "became_on_time", json_integer(r->became_on_time), &bad);
+            out_jset(doc, "replay", json_boolean(r->replay), &bad);
+        }
+        rc = out_json_answer(doc, bad);
+    } else {
+        if (*req.agency_code)
+            /* TRANSLATORS: 1: agency code, 2: period code, 3: a day YYYY-MM-DD. */
+            printf(_("The deadline of %s for period %s is now the end of %s.\n"), req.agency_code,
+                   req.period_code, req.until);
+        else
+            printf(_("The deadline of every reporter for period %s is now the end of %s.\n"),
+                   req.period_code, req.until);
+        if (r->became_on_time > 0)
+            printf(ngettext("%d report received late is now on time.\n",
+                            "%d reports received late are now on time.\n", r->became_on_time),
+                   r->became_on_time);
+        printf(_("Extension number %lld, recorded with its reason.\n"), (long long)r->extension_id);
+        rc = fflush(stdout) == 0 ? TN_EXIT_OK : TN_EXIT_SOFTWARE;
+    }
+    protobuf_c_message_free_unpacked(resp, NULL);
+    return rc;
+}
+
+const struct command cmd_admin_extend = {
+    "extend",
+    N_("Give an agency, or every reporter, more time for a period"),
+    extend_main,
+    N_("Usage: tamnong admin extend PERIOD [--agency CODE] --until YYYY-MM-DD\n"
+       "                             --reason TEXT [--json]\n"
+       "\n"
+       "Extend the deadline of PERIOD to the end of day YYYY-MM-DD (province time)\n"
+       "for the agency CODE, or for every agency expected to report when --agency\n"
+       "is not given. The reason is required and recorded with who granted the\n"
+       "extension and when. An extension only gives more time: a day not after the\n"
+       "period's deadline, or not after the deadline the agency already has, is\n"
+       "refused. Reports already received late before the new deadline become on\n"
+       "time. Sent at once (the server must be reachable); if the answer is lost it\n"
+       "is sent again and the server grants the extension only once.\n"
+       "\n"
+       "Options:\n"
+       "  --agency CODE        only this agency (default: every reporter)\n"
+       "  --until YYYY-MM-DD   the new last day\n"
+       "  --reason TEXT        why (required)\n"
+       "  --json               print a JSON object: extension_id, period, agency,\n"
+       "                       until, deadline_at, became_on_time, replay\n"),
+};
