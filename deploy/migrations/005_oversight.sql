@@ -15,7 +15,7 @@
 -- row-level security of issue 7); the functions read through agency_id only.
 
 -- The counted revisions of a period, found without touching old revisions.
-CREATE INDEX submission_period_current ON submission (period_id)
+CREATE INDEX IF NOT EXISTS submission_period_current ON submission (period_id)
     INCLUDE (agency_id, state, revision) WHERE current;
 
 -- A closed period: when and by whom, and how many revisions the snapshot holds.
