@@ -47,7 +47,7 @@ static const char *status_colour(const char *status)
 /* The absolute figure a target asks for, when there is one. */
 static bool target_goal(const Tamnong__TargetInfo *t, const char *baseline, double *g)
 {
-    if (strcmp(t->comparator, "range") == 0)
+    if (strcmp(t->comparator, "range") == 0 || !*t->value) /* bounds, no single value */
         return dec_value(t->high, g);
     if (strcmp(t->comparator, "multiple_of_baseline") == 0) {
         double b, k;

@@ -125,25 +125,34 @@ const char *rw_value(const char *dec, const char *unit, char *buf, size_t len)
     return buf;
 }
 
+/* "16–17" with the unit once after it: "16–17%", "15–20 hợp tác xã". */
+static const char *range_text(const Tamnong__TargetInfo *t, const char *unit, char *buf, size_t len)
+{
+    char lo[NUMFMT_VI_MAX], hi[NUMFMT_VI_MAX];
+    const char *l = rw_num(t->low, lo, sizeof lo), *h = rw_num(t->high, hi, sizeof hi);
+    if (!unit || !*unit)
+        snprintf(buf, len, "%s–%s", l, h);
+    else if (strcmp(unit, "%") == 0)
+        snprintf(buf, len, "%s–%s%%", l, h);
+    else
+        snprintf(buf, len, "%s–%s %s", l, h, unit);
+    return buf;
+}
+
 const char *rw_target(const Tamnong__TargetInfo *t, const char *unit, char *buf, size_t len)
 {
-    char v[NUMFMT_VI_MAX + 64], lo[NUMFMT_VI_MAX], hi[NUMFMT_VI_MAX];
-    const char *c = t->comparator;
-    if (strcmp(c, "range") == 0) {
-        snprintf(v, sizeof v, "%s–%s", rw_num(t->low, lo, sizeof lo),
-                 rw_num(t->high, hi, sizeof hi));
-        /* The unit once, after the range: "16–17%". */
-        if (!unit || !*unit)
-            snprintf(buf, len, "%s", v);
-        else
-            snprintf(buf, len, strcmp(unit, "%") == 0 ? "%s%s" : "%s %s", v, unit);
+    char tmp[NUMFMT_VI_MAX + 256];
+    const char *c = t->comparator, *v;
+    /* A target with bounds and no single value is a range ("15 - 20 a year"). */
+    bool range = strcmp(c, "range") == 0 || (!*t->value && (*t->low || *t->high));
+    if (range)
+        v = range_text(t, unit, tmp, sizeof tmp);
+    else if (strcmp(c, "multiple_of_baseline") == 0) {
+        char k[NUMFMT_VI_MAX];
+        snprintf(buf, len, "gấp %s lần năm gốc", rw_num(t->value, k, sizeof k));
         return buf;
-    }
-    if (strcmp(c, "multiple_of_baseline") == 0) {
-        snprintf(buf, len, "gấp %s lần năm gốc", rw_num(t->value, lo, sizeof lo));
-        return buf;
-    }
-    rw_value(t->value, unit, v, sizeof v);
+    } else
+        v = rw_value(t->value, unit, tmp, sizeof tmp);
     if (strcmp(c, "about") == 0)
         snprintf(buf, len, "khoảng %s", v);
     else if (strcmp(c, "more_than") == 0)

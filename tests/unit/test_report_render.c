@@ -10,6 +10,7 @@
 
 #include "report_model.h"
 #include "report_render.h"
+#include "report_words.h"
 #include "unit.h"
 
 /* ------------------------------------------------------------- fixture */
@@ -494,6 +495,32 @@ TEST(csv)
     CHECK(names);
 }
 
+/* ------------------------------------------------------ target wording */
+
+TEST(target_wording)
+{
+    char buf[256];
+    Tamnong__TargetInfo t = TAMNONG__TARGET_INFO__INIT;
+    t.comparator = (char *)"per_year"; /* "15 - 20 a year": bounds, no value */
+    t.low = (char *)"15";
+    t.high = (char *)"20";
+    CHECK_EQ_STR(rw_target(&t, "hợp tác xã", buf, sizeof buf), "15–20 hợp tác xã/năm");
+    t.comparator = (char *)"range";
+    t.low = (char *)"16";
+    t.high = (char *)"17.5";
+    CHECK_EQ_STR(rw_target(&t, "%", buf, sizeof buf), "16–17,5%");
+    Tamnong__TargetInfo u = TAMNONG__TARGET_INFO__INIT;
+    u.comparator = (char *)"at_least";
+    u.value = (char *)"1800";
+    CHECK_EQ_STR(rw_target(&u, "sản phẩm", buf, sizeof buf), "≥ 1.800 sản phẩm");
+    u.comparator = (char *)"multiple_of_baseline";
+    u.value = (char *)"1.3";
+    CHECK_EQ_STR(rw_target(&u, "triệu đồng", buf, sizeof buf), "gấp 1,3 lần năm gốc");
+    u.comparator = (char *)"about";
+    u.value = (char *)"";
+    CHECK_EQ_STR(rw_target(&u, "%", buf, sizeof buf), "khoảng —");
+}
+
 /* ---------------------------------------------- the HTML for Chromium */
 
 TEST(write_fixture_html)
@@ -510,4 +537,4 @@ TEST(write_fixture_html)
 }
 
 UNIT_MAIN(T(html_document), T(html_escapes_user_text), T(html_numbers_and_order), T(markdown),
-          T(csv), T(write_fixture_html))
+          T(csv), T(target_wording), T(write_fixture_html))
