@@ -98,7 +98,11 @@ int cli_dispatch(struct cli *cli, const struct command *const *table, int argc, 
         fprintf(stderr, _("Run '%s --help' to see the commands.\n"), cli->prefix);
         return TN_EXIT_USAGE;
     }
-    if (wants_help(argc, argv)) {
+    /* A group (its usage reads "tamnong GROUP COMMAND ...") followed by a
+     * subcommand passes --help on: `tamnong admin report --help` is the
+     * subcommand's help, not the group's. */
+    bool group_with_sub = argc >= 2 && argv[1][0] != '-' && strstr(cmd->usage, " COMMAND ");
+    if (!group_with_sub && wants_help(argc, argv)) {
         cli_print_usage(cmd, stdout);
         return TN_EXIT_OK;
     }

@@ -48,6 +48,14 @@ extern const struct command cmd_schedule;
  * of the admin group in cmd_admin.c. */
 extern const struct command cmd_admin_submissions;
 extern const struct command cmd_admin_review;
+/* Oversight (issue 6): `admin board`, `admin targets`, `admin close`
+ * (cmd_oversight.c) and `admin report` (cmd_report_export.c). */
+extern const struct command cmd_admin_board;
+extern const struct command cmd_admin_targets;
+extern const struct command cmd_admin_close;
+extern const struct command cmd_admin_report;
+/* cli_rpc_error, plus who may call these when the server refused. */
+int oversight_rpc_error(const struct cli *cli, const struct rpc_status *st);
 /* `tamnong admin status` and `tamnong admin extend` (cmd_deadline.c). */
 extern const struct command cmd_admin_status;
 extern const struct command cmd_admin_extend;

@@ -298,6 +298,10 @@ static const struct command *const admin_commands[] = {
     &cmd_admin_status,
     &cmd_admin_extend,
     &cmd_admin_cert,
+    &cmd_admin_board,
+    &cmd_admin_targets,
+    &cmd_admin_close,
+    &cmd_admin_report,
     NULL,
 };
 /* clang-format on */
@@ -337,5 +341,13 @@ const struct command cmd_admin = {
        "  tamnong admin cert register CERT.pem --agency CODE\n"
        "  tamnong admin cert revoke (FINGERPRINT | CERT.pem) [--reason TEXT]\n"
        "      Register an agency certificate of the province CA, or revoke one at\n"
-       "      once (operator only).\n"),
+       "      once (operator only).\n"
+       "  tamnong admin board PERIOD [--section S] [--agency CODE] [--status ST]\n"
+       "      The task board at PERIOD's deadline, overdue tasks first.\n"
+       "  tamnong admin targets PERIOD [--indicator KEY]\n"
+       "      Target progress: province values, targets, status, breakdown.\n"
+       "  tamnong admin close PERIOD\n"
+       "      Close PERIOD: freeze its figures as reported at the deadline.\n"
+       "  tamnong admin report PERIOD --format html|md|csv [-o FILE]\n"
+       "      The consolidated report of PERIOD, in Vietnamese.\n"),
 };

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs every Debian 12 package tamnong needs to build, test, run, demo and
-# benchmark. Idempotent. With --if-missing it only calls apt-get when some
+# benchmark (chromium, poppler-utils and the fonts: the HTML report rendered
+# to PDF by the tests). Idempotent. With --if-missing it only calls apt-get when some
 # package is not installed yet (so `make test` is quick on a prepared machine).
 set -eu
 
@@ -14,6 +15,7 @@ redis-server redis-tools postgresql-contrib
 util-linux procps psmisc iproute2 python3
 systemd
 testssl.sh sslscan
+chromium poppler-utils fonts-liberation fonts-dejavu-core
 "
 
 missing=""

@@ -28,6 +28,11 @@ enum sql_stmt {
     SQL_REVIEW, /* (agency id, admin, uuid, sha256, submission id, decision, reason) -> receipt */
     SQL_SUBMISSIONS,    /* (agency id, admin, period, state, agency code) -> {submissions: [...]} */
     SQL_SUBMISSION_GET, /* (agency id, admin, submission id) -> submission json */
+    /* Oversight (005_oversight.sql), admin only; each returns one jsonb column. */
+    SQL_TASK_BOARD,      /* (period, section, agency code, status, summary) -> board json */
+    SQL_TARGET_PROGRESS, /* (period, indicator key, totals_only) -> progress json */
+    SQL_PERIOD_CLOSE,    /* (agency id, uuid, request sha256, period) -> receipt json */
+    SQL_REPORT_FEEDBACK, /* (period) -> {period, feedback: [...]} */
     /* Deadlines (004_deadlines.sql), one jsonb column each. */
     SQL_PERIOD_STATUS,   /* (agency id, period code, agency kind) -> period status json */
     SQL_DEADLINE_EXTEND, /* (agency id, uuid, sha256, period, agency code, until, reason)

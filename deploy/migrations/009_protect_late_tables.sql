@@ -25,3 +25,11 @@ GRANT SELECT ON extension_in_force TO tamnong_app;
 -- 007: another agency's certificate is invisible, so it is refused as not
 -- registered). Login lookups still go through tamnong_auth_agency.
 GRANT SELECT, INSERT, UPDATE ON agency_certificate TO tamnong_app;
+
+-- 005: frozen figures. The snapshot rows are agency data (the standing
+-- agency closes and reads them in scope 'all'); the closing itself is public
+-- to read and written only in scope 'all'.
+SELECT tamnong_protect_agency_table('period_snapshot', 'SELECT, INSERT');
+SELECT tamnong_protect_agency_table('period_snapshot_value', 'SELECT, INSERT');
+SELECT tamnong_protect_plan_table('period_close');
+GRANT INSERT ON period_close TO tamnong_app;
