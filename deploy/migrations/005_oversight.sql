@@ -267,19 +267,26 @@ BEGIN
                             (array_agg(value ORDER BY received_at DESC))[1] AS latest
                      FROM cur WHERE closed GROUP BY key),
          members AS MATERIALIZED (SELECT * FROM ref_members(v, (o.p).window_end)),
-         expected AS MATERIALIZED (
-             SELECT DISTINCT r.indicator_id, m.agency_id
+         -- each indicator's reporter refs; many indicators share one set
+         -- ("@communes"), so the expected reporters are counted once per set
+         irefs AS MATERIALIZED (
+             SELECT r.indicator_id, array_agg(coalesce(r.group_code, 'id:' || r.agency_id)
+                                              ORDER BY coalesce(r.group_code, 'id:' || r.agency_id))
+                                        AS refs
              FROM indicator_reporter r JOIN ind ON ind.id = r.indicator_id
-             JOIN members m ON m.ref = coalesce(r.group_code, 'id:' || r.agency_id)),
-         n_expected AS (SELECT indicator_id, count(*) AS n FROM expected GROUP BY indicator_id),
+             GROUP BY r.indicator_id),
+         set_n AS (SELECT s.refs, count(DISTINCT m.agency_id) AS n
+                   FROM (SELECT DISTINCT refs FROM irefs) s JOIN members m ON m.ref = ANY (s.refs)
+                   GROUP BY s.refs),
          vals AS (SELECT ind.*, tn_province_value(ind.rule, a.total, a.num, a.den, a.latest) AS val,
                          a.num AS sum_num, a.den AS sum_den, coalesce(a.n, 0) AS n_rep,
                          CASE WHEN closed THEN tn_province_value(ind.rule, c.total, c.num, c.den,
                                                                  c.latest) END AS cur_val,
-                         coalesce(ne.n, 0) AS n_exp
+                         coalesce(sn.n, 0) AS n_exp, ir.refs
                   FROM ind LEFT JOIN agg a ON a.key = ind.key
                   LEFT JOIN agg_cur c ON c.key = ind.key
-                  LEFT JOIN n_expected ne ON ne.indicator_id = ind.id),
+                  LEFT JOIN irefs ir ON ir.indicator_id = ind.id
+                  LEFT JOIN set_n sn ON sn.refs = ir.refs),
          checks AS (SELECT vals.id, t.year,
                            target_check(t, vals.rule, vals.baseline, vals.baseline_year, vals.val,
                                         (o.p).window_end) AS chk,
@@ -345,9 +352,9 @@ BEGIN
                'missing', CASE WHEN totals_only THEN '[]'::jsonb ELSE coalesce((
                    SELECT jsonb_agg(jsonb_build_object('code', g.code, 'name', g.name)
                                     ORDER BY g.name COLLATE "vi-VN-x-icu", g.code)
-                   FROM expected e JOIN agency g ON g.id = e.agency_id
-                   WHERE e.indicator_id = vals.id
-                     AND NOT EXISTS (SELECT 1 FROM counted k
+                   FROM (SELECT DISTINCT m.agency_id FROM members m WHERE m.ref = ANY (vals.refs)) e
+                   JOIN agency g ON g.id = e.agency_id
+                   WHERE NOT EXISTS (SELECT 1 FROM counted k
                                      WHERE k.key = vals.key AND k.agency_id = e.agency_id)),
                    '[]') END)
                ORDER BY vals.ord), '[]')
@@ -498,41 +505,72 @@ BEGIN
              FROM t JOIN task_assignee ta ON ta.task_id = t.id
              JOIN members m ON m.ref = coalesce(ta.group_code, 'id:' || ta.agency_id)
              ORDER BY t.id, m.agency_id, ta.role = 'coordinating', ta.ord),
-         contrib AS MATERIALIZED (
-             SELECT x.task_id, x.agency_id, x.role, x.ord, g.code, g.name, s AS st,
+         contrib AS (
+             SELECT x.task_id, x.agency_id, x.role, x.ord, g.code, g.name, s.status, s.progress,
+                    s.note, s.evidence, s.version, s.updated_at,
                     CASE WHEN s.agency_id IS NULL THEN 0
                          ELSE array_position(ARRAY['not_started', 'postponed', 'in_progress',
                                                    'completed'], s.status) END AS rank
              FROM assigned x JOIN t ON t.id = x.task_id
              JOIN agency g ON g.id = x.agency_id
              LEFT JOIN task_status s ON s.agency_id = x.agency_id AND s.task_code = t.code),
+         -- one pass over the (task, agency) pairs: thousands per task at
+         -- national scale when a group of communes leads
+         agg AS (
+             SELECT c.task_id,
+                    coalesce(min(c.rank) FILTER (WHERE c.role = 'lead'), 0) AS min_rank,
+                    coalesce(min(c.progress) FILTER (WHERE c.role = 'lead'), 0) AS progress,
+                    count(*) FILTER (WHERE c.role = 'lead') AS leads,
+                    count(*) FILTER (WHERE c.role = 'lead' AND c.rank > 0) AS leads_rep,
+                    count(*) FILTER (WHERE c.role = 'coordinating') AS coords,
+                    count(*) FILTER (WHERE c.role = 'coordinating' AND c.rank > 0) AS coords_rep,
+                    coalesce(bool_or(c.agency_id = me), false) AS mine,
+                    coalesce(bool_or(c.agency_id = me AND c.role = 'lead'), false) AS my_lead,
+                    jsonb_agg(jsonb_build_object('code', c.code, 'name', c.name)
+                              ORDER BY c.ord, c.code)
+                        FILTER (WHERE NOT summary AND c.role = 'lead') AS lead_list,
+                    jsonb_agg(jsonb_build_object('code', c.code, 'name', c.name)
+                              ORDER BY c.ord, c.code)
+                        FILTER (WHERE NOT summary AND c.role = 'coordinating') AS coord_list,
+                    jsonb_agg(jsonb_build_object(
+                                  'agency', jsonb_build_object('code', c.code, 'name', c.name),
+                                  'role', c.role,
+                                  'status', CASE WHEN c.rank = 0
+                                                 THEN jsonb_build_object('task_code', t.code,
+                                                                         'version', 0)
+                                                 ELSE jsonb_build_object(
+                                                          'task_code', t.code,
+                                                          'status', c.status,
+                                                          'progress', c.progress,
+                                                          'note', c.note,
+                                                          'evidence', c.evidence,
+                                                          'version', c.version,
+                                                          'updated_at_ms', tn_ms(c.updated_at),
+                                                          'updated_by', c.code) END)
+                              ORDER BY c.role DESC, c.ord, c.code)
+                        FILTER (WHERE NOT summary) AS contributions
+             FROM contrib c JOIN t ON t.id = c.task_id
+             GROUP BY c.task_id),
          per_task AS (
-             SELECT t.*, r.*,
-                    CASE WHEN r.row_status = 'completed' THEN 'done'
+             SELECT t.*, a.*,
+                    (ARRAY['not_reported', 'not_started', 'postponed', 'in_progress',
+                           'completed'])[coalesce(a.min_rank, 0) + 1] AS row_status,
+                    due.due,
+                    CASE WHEN a.min_rank = 4 THEN 'done'  -- every lead completed
                          WHEN t.deadline_kind = 'continuous' THEN 'continuous'
                          WHEN t.deadline_kind = 'every_period' THEN 'due'
-                         WHEN r.due < today THEN 'overdue'
-                         WHEN r.due <= d THEN 'due'
-                         WHEN r.due IS NULL THEN 'continuous'
+                         WHEN due.due IS NULL THEN 'continuous'
+                         WHEN due.due < today THEN 'overdue'
+                         WHEN due.due <= d THEN 'due'
                          ELSE 'on_schedule' END AS dl_state
-             FROM t, LATERAL (
-                 SELECT (ARRAY['not_reported', 'not_started', 'postponed', 'in_progress',
-                               'completed'])[coalesce(min(c.rank) FILTER (WHERE c.role = 'lead'), 0) + 1]
-                            AS row_status,
-                        coalesce(min((c.st).progress) FILTER (WHERE c.role = 'lead'), 0) AS progress,
-                        count(*) FILTER (WHERE c.role = 'lead') AS leads,
-                        count(*) FILTER (WHERE c.role = 'lead' AND c.rank > 0) AS leads_rep,
-                        count(*) FILTER (WHERE c.role = 'coordinating') AS coords,
-                        count(*) FILTER (WHERE c.role = 'coordinating' AND c.rank > 0) AS coords_rep,
-                        bool_or(c.agency_id = me) AS mine,
-                        bool_or(c.agency_id = me AND c.role = 'lead') AS my_lead,
-                        CASE t.deadline_kind
-                            WHEN 'date' THEN CASE WHEN t.deadline_value ~ '^\d{4}-\d{2}-\d{2}$'
-                                                  THEN t.deadline_value::date END
-                            WHEN 'by_year' THEN CASE WHEN t.deadline_value ~ '^\d{4}$'
-                                                     THEN make_date(t.deadline_value::int, 12, 31) END
-                        END AS due
-                 FROM contrib c WHERE c.task_id = t.id) r)
+             FROM t LEFT JOIN agg a ON a.task_id = t.id,
+             LATERAL (SELECT CASE t.deadline_kind
+                                 WHEN 'date' THEN CASE WHEN t.deadline_value ~ '^\d{4}-\d{2}-\d{2}$'
+                                                       THEN t.deadline_value::date END
+                                 WHEN 'by_year' THEN CASE WHEN t.deadline_value ~ '^\d{4}$'
+                                                          THEN make_date(t.deadline_value::int, 12, 31)
+                                                     END
+                             END AS due) due)
     SELECT coalesce(jsonb_agg(jsonb_build_object(
                'task', jsonb_build_object(
                    'code', pt.code, 'section', pt.section_code, 'title', pt.title,
@@ -540,30 +578,15 @@ BEGIN
                    'deadline_value', pt.deadline_value, 'expected_output', pt.expected_output,
                    'role', CASE WHEN me IS NULL THEN '' WHEN pt.my_lead THEN 'lead'
                                 ELSE 'coordinating' END,
-                   'lead', CASE WHEN summary THEN '[]'::jsonb ELSE coalesce((
-                       SELECT jsonb_agg(jsonb_build_object('code', c.code, 'name', c.name)
-                                        ORDER BY c.ord, c.code)
-                       FROM contrib c WHERE c.task_id = pt.id AND c.role = 'lead'), '[]') END,
-                   'coordinating', CASE WHEN summary THEN '[]'::jsonb ELSE coalesce((
-                       SELECT jsonb_agg(jsonb_build_object('code', c.code, 'name', c.name)
-                                        ORDER BY c.ord, c.code)
-                       FROM contrib c WHERE c.task_id = pt.id AND c.role = 'coordinating'),
-                       '[]') END),
-               'status', pt.row_status, 'progress', pt.progress,
-               'contributions', CASE WHEN summary THEN '[]'::jsonb ELSE coalesce((
-                   SELECT jsonb_agg(jsonb_build_object(
-                              'agency', jsonb_build_object('code', c.code, 'name', c.name),
-                              'role', c.role,
-                              'status', CASE WHEN c.rank = 0
-                                             THEN jsonb_build_object('task_code', pt.code,
-                                                                     'version', 0)
-                                             ELSE task_status_json(c.st) END)
-                              ORDER BY c.role DESC, c.ord, c.code)
-                   FROM contrib c WHERE c.task_id = pt.id), '[]') END,
+                   'lead', coalesce(pt.lead_list, '[]'),
+                   'coordinating', coalesce(pt.coord_list, '[]')),
+               'status', pt.row_status, 'progress', coalesce(pt.progress, 0),
+               'contributions', coalesce(pt.contributions, '[]'),
                'deadline_state', pt.dl_state,
                'due_date', coalesce(pt.due::text, ''),
-               'leads', pt.leads, 'leads_reported', pt.leads_rep,
-               'coordinators', pt.coords, 'coordinators_reported', pt.coords_rep)
+               'leads', coalesce(pt.leads, 0), 'leads_reported', coalesce(pt.leads_rep, 0),
+               'coordinators', coalesce(pt.coords, 0),
+               'coordinators_reported', coalesce(pt.coords_rep, 0))
                ORDER BY pt.dl_state <> 'overdue', pt.sec_ord, pt.ord), '[]')
     INTO rows
     FROM per_task pt
