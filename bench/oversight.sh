@@ -77,7 +77,7 @@ step "latency, $N calls per case after 5 warm-up calls, period $PERIOD"
 cat >"$TN_TMP/cases.json" <<EOF
 [{"case": "completeness (PeriodStatus)", "m": "PeriodStatus", "msg": {"period_code": "$PERIOD"}},
  {"case": "task board, summary rows", "m": "TaskBoard", "msg": {"period_code": "$PERIOD", "summary": true}},
- {"case": "task board, one department, full rows", "m": "TaskBoard", "msg": {"period_code": "$PERIOD", "agency_code": "D03", "section": "III.2"}},
+ {"case": "task board, one department, full rows", "m": "TaskBoard", "msg": {"period_code": "$PERIOD", "agency_code": "D11"}},
  {"case": "target progress, totals", "m": "TargetProgress", "msg": {"period_code": "$PERIOD", "totals_only": true}},
  {"case": "target progress, one ratio indicator with breakdown", "m": "TargetProgress", "msg": {"period_code": "$PERIOD", "indicator": "ind02"}},
  {"case": "target progress, totals, closed period", "m": "TargetProgress", "msg": {"period_code": "2024-annual", "totals_only": true}},
