@@ -235,6 +235,7 @@ DECLARE
     v bigint := (plan_version_now()).id;
     cl period_close;
     closed boolean;
+    changed boolean := false;
     inds jsonb;
 BEGIN
     SELECT * INTO o FROM oversight_period(p_code);
@@ -248,6 +249,22 @@ BEGIN
     END IF;
     SELECT * INTO cl FROM period_close WHERE period_id = (o.p).id;
     closed := cl.period_id IS NOT NULL;
+    -- Did the counted revisions change since the close (a correction, a
+    -- late report, a return)? If not, the current figures are the frozen ones
+    -- and are not computed a second time.
+    IF closed THEN
+        changed := EXISTS (SELECT 1 FROM submission s
+                           WHERE s.period_id = (o.p).id AND s.current AND s.state <> 'returned'
+                             AND NOT EXISTS (SELECT 1 FROM period_snapshot ps
+                                             WHERE ps.period_id = s.period_id
+                                               AND ps.agency_id = s.agency_id
+                                               AND ps.submission_id = s.id))
+                   OR EXISTS (SELECT 1 FROM period_snapshot ps
+                              WHERE ps.period_id = (o.p).id
+                                AND NOT EXISTS (SELECT 1 FROM submission s
+                                                WHERE s.id = ps.submission_id AND s.current
+                                                  AND s.state <> 'returned'));
+    END IF;
 
     WITH ind AS MATERIALIZED (
              SELECT * FROM indicator
@@ -266,7 +283,8 @@ BEGIN
                         AND (sv.value IS NOT NULL
                              OR (sv.numerator IS NOT NULL AND sv.denominator IS NOT NULL))
                       OFFSET 0) sv
-             WHERE s.period_id = (o.p).id AND s.current AND s.state <> 'returned'),
+             WHERE s.period_id = (o.p).id AND s.current AND s.state <> 'returned'
+               AND (NOT closed OR changed)),
          -- figures of the snapshot (none while the period is open)
          frz AS MATERIALIZED (
              SELECT s.agency_id, s.submission_id, s.revision, s.received_at,
@@ -305,8 +323,9 @@ BEGIN
                    GROUP BY s.refs),
          vals AS (SELECT ind.*, tn_province_value(ind.rule, a.total, a.num, a.den, a.latest) AS val,
                          a.num AS sum_num, a.den AS sum_den, coalesce(a.n, 0) AS n_rep,
-                         CASE WHEN closed THEN tn_province_value(ind.rule, c.total, c.num, c.den,
-                                                                 c.latest) END AS cur_val,
+                         CASE WHEN closed AND changed
+                              THEN tn_province_value(ind.rule, c.total, c.num, c.den, c.latest)
+                         END AS cur_val,
                          coalesce(sn.n, 0) AS n_exp, ir.refs
                   FROM ind LEFT JOIN (SELECT * FROM agg_frz WHERE closed
                                       UNION ALL SELECT * FROM agg_cur WHERE NOT closed) a
@@ -335,7 +354,8 @@ BEGIN
                'multiple', CASE WHEN vals.rule = 'baseline_multiple' AND vals.baseline <> 0
                                 THEN tn_num(round(vals.val / vals.baseline, 4)) ELSE '' END,
                'frozen', closed,
-               'current_value', CASE WHEN closed AND vals.cur_val IS DISTINCT FROM vals.val
+               'current_value', CASE WHEN closed AND changed
+                                          AND vals.cur_val IS DISTINCT FROM vals.val
                                      THEN tn_num(vals.cur_val) ELSE '' END,
                'expected', vals.n_exp,
                'reported', vals.n_rep,
@@ -372,7 +392,10 @@ BEGIN
                                 f.revision AS f_rev,
                                 closed AND c.submission_id IS DISTINCT FROM f.submission_id
                                     AS corrected
-                         FROM (SELECT * FROM cur WHERE cur.key = vals.key) c
+                         FROM (SELECT * FROM cur WHERE cur.key = vals.key
+                               UNION ALL
+                               SELECT * FROM frz WHERE closed AND NOT changed
+                                                   AND frz.key = vals.key) c
                          FULL JOIN (SELECT * FROM frz WHERE frz.key = vals.key) f
                            ON f.agency_id = c.agency_id) x
                    JOIN agency g ON g.id = x.agency_id), '[]') END,
