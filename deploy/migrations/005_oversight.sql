@@ -614,6 +614,8 @@ BEGIN
              JOIN agency g ON g.id = p.agency_id
              LEFT JOIN task_status s ON s.agency_id = p.agency_id AND s.task_code = t.code
              WHERE NOT summary
+               -- only the tasks the agency filter keeps
+               AND (me IS NULL OR p.task_id IN (SELECT task_id FROM pairs WHERE agency_id = me))
              GROUP BY p.task_id),
          per_task AS (
              SELECT t.*, a.*, l.lead_list, l.coord_list, l.contributions,
