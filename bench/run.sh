@@ -18,6 +18,9 @@
 # parts 1-4, Ping, memory, handshakes; submit: part 5 only), BENCH_SUBMIT_POOL
 # (tamnongd's db_pool_size in part 5, default 16), BENCH_SUBMIT_CLIENTS
 # (concurrent clients of part 5, default "8 64"), TN_KEEP=1 keeps the temp dir.
+# Part 6, oversight (BENCH_ONLY=oversight runs only it): bench/oversight.sh,
+# the national-scale data set and the latency of completeness, task board and
+# target progress; its table is appended to results.md.
 set -u -o pipefail
 cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=tests/integration/lib.sh
@@ -25,7 +28,12 @@ source tests/integration/lib.sh
 
 SECS=${BENCH_SECONDS:-6}
 ONLY=${BENCH_ONLY:-all}
-case $ONLY in all | tls | submit) ;; *) fail "BENCH_ONLY is all, tls or submit, not '$ONLY'" ;; esac
+case $ONLY in all | tls | submit | oversight) ;; *) fail "BENCH_ONLY is all, tls, submit or oversight, not '$ONLY'" ;; esac
+# Part 6 has its own PostgreSQL (sized for its data set) and tamnongd.
+if [ "$ONLY" = oversight ]; then
+    bash bench/oversight.sh || exit 1
+    exit 0
+fi
 want() { [ "$ONLY" = all ] || [ "$ONLY" = "$1" ]; }
 SUBMIT_POOL=${BENCH_SUBMIT_POOL:-16}
 SUBMIT_CLIENTS=${BENCH_SUBMIT_CLIENTS:-8 64}
@@ -505,4 +513,9 @@ rec machine_tamnongd "$("$BUILD/tamnongd" --version 2>/dev/null | head -n 1)"
 rec bench_seconds "$((SECONDS - BENCH_START))"
 mkdir -p "$OUTDIR"
 python3 bench/report.py "$KV" "$OUTDIR/results.md" || fail "report failed"
+if want oversight; then
+    step "part 6: oversight queries at national scale (bench/oversight.sh)"
+    bash bench/oversight.sh || fail "bench/oversight.sh failed"
+    { echo; cat "$OUTDIR/oversight.md"; } >>"$OUTDIR/results.md"
+fi
 step "Markdown table written to $OUTDIR/results.md"

@@ -112,8 +112,20 @@ LANGUAGE sql STABLE ROWS 2000 AS $$
         SELECT r.agency_id, r.group_code
         FROM indicator_reporter r JOIN indicator i ON i.id = r.indicator_id
         WHERE i.plan_version_id = v)
-    SELECT coalesce(refs.group_code, 'id:' || refs.agency_id), m
-    FROM refs, assignee_resolve(refs.agency_id, refs.group_code, d) m
+    -- an agency valid on d stands for itself (the plan file's rules: one
+    -- that is succeeded ends before its successor begins); the chain of
+    -- successors is followed only for the others
+    SELECT 'id:' || a.id, a.id
+    FROM refs JOIN agency a ON a.id = refs.agency_id
+    WHERE d BETWEEN a.valid_from AND a.valid_to
+    UNION ALL
+    SELECT 'id:' || a.id, m
+    FROM refs JOIN agency a ON a.id = refs.agency_id, agency_resolve(a.id, d) m
+    WHERE NOT d BETWEEN a.valid_from AND a.valid_to
+    UNION ALL
+    SELECT refs.group_code, m
+    FROM refs, group_members(refs.group_code, d) m
+    WHERE refs.group_code IS NOT NULL
 $$;
 
 -- ---------------------------------------------------------------- targets
@@ -214,12 +226,16 @@ END $$;
 -- or, once the period is closed, its snapshot; then later revisions are shown
 -- as corrections next to the frozen figures, never mixed into them.
 CREATE FUNCTION target_progress(p_code text, ind_key text, totals_only boolean)
-RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+RETURNS jsonb LANGUAGE plpgsql STABLE
+-- Estimates of the nested group expansions run into millions of rows and
+-- switch JIT compilation on: seconds of compiling for a query of milliseconds.
+SET jit = off AS $$
 DECLARE
     o record;
     v bigint := (plan_version_now()).id;
     cl period_close;
     closed boolean;
+    changed boolean := false;
     inds jsonb;
 BEGIN
     SELECT * INTO o FROM oversight_period(p_code);
@@ -233,53 +249,90 @@ BEGIN
     END IF;
     SELECT * INTO cl FROM period_close WHERE period_id = (o.p).id;
     closed := cl.period_id IS NOT NULL;
+    -- Did the counted revisions change since the close (a correction, a
+    -- late report, a return)? If not, the current figures are the frozen ones
+    -- and are not computed a second time.
+    IF closed THEN
+        changed := EXISTS (SELECT 1 FROM submission s
+                           WHERE s.period_id = (o.p).id AND s.current AND s.state <> 'returned'
+                             AND NOT EXISTS (SELECT 1 FROM period_snapshot ps
+                                             WHERE ps.period_id = s.period_id
+                                               AND ps.agency_id = s.agency_id
+                                               AND ps.submission_id = s.id))
+                   OR EXISTS (SELECT 1 FROM period_snapshot ps
+                              WHERE ps.period_id = (o.p).id
+                                AND NOT EXISTS (SELECT 1 FROM submission s
+                                                WHERE s.id = ps.submission_id AND s.current
+                                                  AND s.state <> 'returned'));
+    END IF;
 
     WITH ind AS MATERIALIZED (
              SELECT * FROM indicator
              WHERE plan_version_id = v AND (coalesce(ind_key, '') = '' OR key = ind_key)),
          -- figures of the counted revisions now
+         -- (OFFSET 0 keeps the per-submission index lookups: a few thousand
+         -- submissions of a period among millions of values)
          cur AS MATERIALIZED (
              SELECT s.agency_id, s.id AS submission_id, s.revision, s.received_at,
-                    sv.indicator_key AS key, sv.value, sv.numerator, sv.denominator
-             FROM submission s JOIN submission_value sv ON sv.submission_id = s.id
+                    sv.key, sv.single, sv.value, sv.numerator, sv.denominator
+             FROM submission s,
+             LATERAL (SELECT sv.indicator_key AS key, ind.rule NOT IN ('sum', 'ratio') AS single,
+                             sv.value, sv.numerator, sv.denominator
+                      FROM submission_value sv JOIN ind ON ind.key = sv.indicator_key
+                      WHERE sv.submission_id = s.id
+                        AND (sv.value IS NOT NULL
+                             OR (sv.numerator IS NOT NULL AND sv.denominator IS NOT NULL))
+                      OFFSET 0) sv
              WHERE s.period_id = (o.p).id AND s.current AND s.state <> 'returned'
-               AND sv.indicator_key IN (SELECT key FROM ind)
-               AND (sv.value IS NOT NULL
-                    OR (sv.numerator IS NOT NULL AND sv.denominator IS NOT NULL))),
+               AND (NOT closed OR changed)),
          -- figures of the snapshot (none while the period is open)
          frz AS MATERIALIZED (
              SELECT s.agency_id, s.submission_id, s.revision, s.received_at,
-                    sv.indicator_key AS key, sv.value, sv.numerator, sv.denominator
+                    sv.indicator_key AS key, ind.rule NOT IN ('sum', 'ratio') AS single,
+                    sv.value, sv.numerator, sv.denominator
              FROM period_snapshot s
              JOIN period_snapshot_value sv ON sv.period_id = s.period_id
                                           AND sv.agency_id = s.agency_id
+             JOIN ind ON ind.key = sv.indicator_key
              WHERE closed AND s.period_id = (o.p).id
-               AND sv.indicator_key IN (SELECT key FROM ind)
                AND (sv.value IS NOT NULL
                     OR (sv.numerator IS NOT NULL AND sv.denominator IS NOT NULL))),
-         counted AS (SELECT * FROM frz WHERE closed UNION ALL SELECT * FROM cur WHERE NOT closed),
-         agg AS (SELECT key, sum(value) AS total, sum(numerator) AS num,
-                        sum(denominator) AS den, count(*) AS n,
-                        (array_agg(value ORDER BY received_at DESC))[1] AS latest
-                 FROM counted GROUP BY key),
+         -- latest: the value received last (max of [time, value] pairs), for
+         -- the one-reporter rules only
          agg_cur AS (SELECT key, sum(value) AS total, sum(numerator) AS num,
-                            sum(denominator) AS den,
-                            (array_agg(value ORDER BY received_at DESC))[1] AS latest
-                     FROM cur WHERE closed GROUP BY key),
+                            sum(denominator) AS den, count(*) AS n,
+                            (max(ARRAY[extract(epoch FROM received_at)::numeric, value])
+                                 FILTER (WHERE single AND value IS NOT NULL))[2] AS latest
+                     FROM cur GROUP BY key),
+         agg_frz AS (SELECT key, sum(value) AS total, sum(numerator) AS num,
+                            sum(denominator) AS den, count(*) AS n,
+                            (max(ARRAY[extract(epoch FROM received_at)::numeric, value])
+                                 FILTER (WHERE single AND value IS NOT NULL))[2] AS latest
+                     FROM frz GROUP BY key),
          members AS MATERIALIZED (SELECT * FROM ref_members(v, (o.p).window_end)),
-         expected AS MATERIALIZED (
-             SELECT DISTINCT r.indicator_id, m.agency_id
+         -- each indicator's reporter refs; many indicators share one set
+         -- ("@communes"), so the expected reporters are counted once per set
+         irefs AS MATERIALIZED (
+             SELECT r.indicator_id, array_agg(coalesce(r.group_code, 'id:' || r.agency_id)
+                                              ORDER BY coalesce(r.group_code, 'id:' || r.agency_id))
+                                        AS refs
              FROM indicator_reporter r JOIN ind ON ind.id = r.indicator_id
-             JOIN members m ON m.ref = coalesce(r.group_code, 'id:' || r.agency_id)),
-         n_expected AS (SELECT indicator_id, count(*) AS n FROM expected GROUP BY indicator_id),
+             GROUP BY r.indicator_id),
+         set_n AS (SELECT s.refs, count(DISTINCT m.agency_id) AS n
+                   FROM (SELECT DISTINCT refs FROM irefs) s JOIN members m ON m.ref = ANY (s.refs)
+                   GROUP BY s.refs),
          vals AS (SELECT ind.*, tn_province_value(ind.rule, a.total, a.num, a.den, a.latest) AS val,
                          a.num AS sum_num, a.den AS sum_den, coalesce(a.n, 0) AS n_rep,
-                         CASE WHEN closed THEN tn_province_value(ind.rule, c.total, c.num, c.den,
-                                                                 c.latest) END AS cur_val,
-                         coalesce(ne.n, 0) AS n_exp
-                  FROM ind LEFT JOIN agg a ON a.key = ind.key
+                         CASE WHEN closed AND changed
+                              THEN tn_province_value(ind.rule, c.total, c.num, c.den, c.latest)
+                         END AS cur_val,
+                         coalesce(sn.n, 0) AS n_exp, ir.refs
+                  FROM ind LEFT JOIN (SELECT * FROM agg_frz WHERE closed
+                                      UNION ALL SELECT * FROM agg_cur WHERE NOT closed) a
+                    ON a.key = ind.key
                   LEFT JOIN agg_cur c ON c.key = ind.key
-                  LEFT JOIN n_expected ne ON ne.indicator_id = ind.id),
+                  LEFT JOIN irefs ir ON ir.indicator_id = ind.id
+                  LEFT JOIN set_n sn ON sn.refs = ir.refs),
          checks AS (SELECT vals.id, t.year,
                            target_check(t, vals.rule, vals.baseline, vals.baseline_year, vals.val,
                                         (o.p).window_end) AS chk,
@@ -301,7 +354,8 @@ BEGIN
                'multiple', CASE WHEN vals.rule = 'baseline_multiple' AND vals.baseline <> 0
                                 THEN tn_num(round(vals.val / vals.baseline, 4)) ELSE '' END,
                'frozen', closed,
-               'current_value', CASE WHEN closed AND vals.cur_val IS DISTINCT FROM vals.val
+               'current_value', CASE WHEN closed AND changed
+                                          AND vals.cur_val IS DISTINCT FROM vals.val
                                      THEN tn_num(vals.cur_val) ELSE '' END,
                'expected', vals.n_exp,
                'reported', vals.n_rep,
@@ -338,17 +392,24 @@ BEGIN
                                 f.revision AS f_rev,
                                 closed AND c.submission_id IS DISTINCT FROM f.submission_id
                                     AS corrected
-                         FROM (SELECT * FROM cur WHERE cur.key = vals.key) c
+                         FROM (SELECT * FROM cur WHERE cur.key = vals.key
+                               UNION ALL
+                               SELECT * FROM frz WHERE closed AND NOT changed
+                                                   AND frz.key = vals.key) c
                          FULL JOIN (SELECT * FROM frz WHERE frz.key = vals.key) f
                            ON f.agency_id = c.agency_id) x
                    JOIN agency g ON g.id = x.agency_id), '[]') END,
                'missing', CASE WHEN totals_only THEN '[]'::jsonb ELSE coalesce((
                    SELECT jsonb_agg(jsonb_build_object('code', g.code, 'name', g.name)
                                     ORDER BY g.name COLLATE "vi-VN-x-icu", g.code)
-                   FROM expected e JOIN agency g ON g.id = e.agency_id
-                   WHERE e.indicator_id = vals.id
-                     AND NOT EXISTS (SELECT 1 FROM counted k
-                                     WHERE k.key = vals.key AND k.agency_id = e.agency_id)),
+                   FROM (SELECT DISTINCT m.agency_id FROM members m WHERE m.ref = ANY (vals.refs)) e
+                   JOIN agency g ON g.id = e.agency_id
+                   WHERE NOT EXISTS (SELECT 1 FROM cur k
+                                     WHERE NOT closed AND k.key = vals.key
+                                       AND k.agency_id = e.agency_id)
+                     AND NOT EXISTS (SELECT 1 FROM frz k
+                                     WHERE closed AND k.key = vals.key
+                                       AND k.agency_id = e.agency_id)),
                    '[]') END)
                ORDER BY vals.ord), '[]')
     INTO inds FROM vals;
@@ -422,7 +483,7 @@ END $$;
 -- The words of each counted report of the period (the snapshot's revision
 -- once the period is closed, as for the figures), by agency kind and name.
 CREATE FUNCTION report_feedback(p_code text) RETURNS jsonb
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql STABLE SET jit = off AS $$
 DECLARE
     o record;
     closed boolean;
@@ -463,7 +524,13 @@ END $$;
 -- progress: the lowest among the leads that reported.
 CREATE FUNCTION task_board(p_code text, section text, agency_code text, status_f text,
                            summary boolean)
-RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+RETURNS jsonb LANGUAGE plpgsql STABLE
+-- Estimates of the nested group expansions run into millions of rows and
+-- switch JIT compilation on: seconds of compiling for a query of milliseconds.
+-- The (task, agency) pairs are estimated at a few thousand but are ~100,000
+-- at national scale: sorting them for merge joins and grouping took ten times
+-- the hash joins and hash aggregates they get instead.
+SET jit = off SET enable_mergejoin = off SET enable_sort = off AS $$
 DECLARE
     o record;
     v bigint := (plan_version_now()).id;
@@ -493,46 +560,84 @@ BEGIN
                AND (coalesce(section, '') = '' OR t.section_code = section
                     OR t.section_code LIKE section || '.%')),
          -- (task, agency, role, order): a lead is not listed again as coordinating
-         assigned AS MATERIALIZED (
-             SELECT DISTINCT ON (t.id, m.agency_id) t.id AS task_id, m.agency_id, ta.role, ta.ord
-             FROM t JOIN task_assignee ta ON ta.task_id = t.id
+         -- (task, agency) pairs, narrow: ~100,000 at national scale when a
+         -- group of communes leads. 'lead' > 'coordinating': max(role) keeps
+         -- the lead role of an agency named twice.
+         pairs AS MATERIALIZED (
+             SELECT ta.task_id, m.agency_id, max(ta.role) AS role, min(ta.ord) AS ord
+             FROM task_assignee ta JOIN t ON t.id = ta.task_id
              JOIN members m ON m.ref = coalesce(ta.group_code, 'id:' || ta.agency_id)
-             ORDER BY t.id, m.agency_id, ta.role = 'coordinating', ta.ord),
-         contrib AS MATERIALIZED (
-             SELECT x.task_id, x.agency_id, x.role, x.ord, g.code, g.name, s AS st,
-                    CASE WHEN s.agency_id IS NULL THEN 0
-                         ELSE array_position(ARRAY['not_started', 'postponed', 'in_progress',
-                                                   'completed'], s.status) END AS rank
-             FROM assigned x JOIN t ON t.id = x.task_id
-             JOIN agency g ON g.id = x.agency_id
-             LEFT JOIN task_status s ON s.agency_id = x.agency_id AND s.task_code = t.code),
+             GROUP BY ta.task_id, m.agency_id),
+         -- the statuses of these tasks, narrow, hashed once
+         ts AS MATERIALIZED (
+             SELECT t.id AS task_id, s.agency_id, s.progress,
+                    array_position(ARRAY['not_started', 'postponed', 'in_progress', 'completed'],
+                                   s.status) AS rank
+             FROM task_status s JOIN t ON t.code = s.task_code),
+         agg AS (
+             SELECT p.task_id,
+                    coalesce(min(coalesce(s.rank, 0)) FILTER (WHERE p.role = 'lead'), 0) AS min_rank,
+                    coalesce(min(s.progress) FILTER (WHERE p.role = 'lead'), 0) AS progress,
+                    count(*) FILTER (WHERE p.role = 'lead') AS leads,
+                    count(s.rank) FILTER (WHERE p.role = 'lead') AS leads_rep,
+                    count(*) FILTER (WHERE p.role = 'coordinating') AS coords,
+                    count(s.rank) FILTER (WHERE p.role = 'coordinating') AS coords_rep,
+                    coalesce(bool_or(p.agency_id = me), false) AS mine,
+                    coalesce(bool_or(p.agency_id = me AND p.role = 'lead'), false) AS my_lead
+             FROM pairs p LEFT JOIN ts s ON s.task_id = p.task_id AND s.agency_id = p.agency_id
+             GROUP BY p.task_id),
+         -- the lists, only for full rows
+         lists AS (
+             SELECT p.task_id,
+                    jsonb_agg(jsonb_build_object('code', g.code, 'name', g.name)
+                              ORDER BY p.ord, g.code) FILTER (WHERE p.role = 'lead') AS lead_list,
+                    jsonb_agg(jsonb_build_object('code', g.code, 'name', g.name)
+                              ORDER BY p.ord, g.code)
+                        FILTER (WHERE p.role = 'coordinating') AS coord_list,
+                    jsonb_agg(jsonb_build_object(
+                                  'agency', jsonb_build_object('code', g.code, 'name', g.name),
+                                  'role', p.role,
+                                  'status', CASE WHEN s.agency_id IS NULL
+                                                 THEN jsonb_build_object('task_code', t.code,
+                                                                         'version', 0)
+                                                 ELSE jsonb_build_object(
+                                                          'task_code', t.code,
+                                                          'status', s.status,
+                                                          'progress', s.progress,
+                                                          'note', s.note,
+                                                          'evidence', s.evidence,
+                                                          'version', s.version,
+                                                          'updated_at_ms', tn_ms(s.updated_at),
+                                                          'updated_by', g.code) END)
+                              ORDER BY p.role DESC, p.ord, g.code) AS contributions
+             FROM pairs p JOIN t ON t.id = p.task_id
+             JOIN agency g ON g.id = p.agency_id
+             LEFT JOIN task_status s ON s.agency_id = p.agency_id AND s.task_code = t.code
+             WHERE NOT summary
+               -- only the tasks the agency filter keeps
+               AND (me IS NULL OR p.task_id IN (SELECT task_id FROM pairs WHERE agency_id = me))
+             GROUP BY p.task_id),
          per_task AS (
-             SELECT t.*, r.*,
-                    CASE WHEN r.row_status = 'completed' THEN 'done'
+             SELECT t.*, a.*, l.lead_list, l.coord_list, l.contributions,
+                    (ARRAY['not_reported', 'not_started', 'postponed', 'in_progress',
+                           'completed'])[coalesce(a.min_rank, 0) + 1] AS row_status,
+                    due.due,
+                    CASE WHEN a.min_rank = 4 THEN 'done'  -- every lead completed
                          WHEN t.deadline_kind = 'continuous' THEN 'continuous'
                          WHEN t.deadline_kind = 'every_period' THEN 'due'
-                         WHEN r.due < today THEN 'overdue'
-                         WHEN r.due <= d THEN 'due'
-                         WHEN r.due IS NULL THEN 'continuous'
+                         WHEN due.due IS NULL THEN 'continuous'
+                         WHEN due.due < today THEN 'overdue'
+                         WHEN due.due <= d THEN 'due'
                          ELSE 'on_schedule' END AS dl_state
-             FROM t, LATERAL (
-                 SELECT (ARRAY['not_reported', 'not_started', 'postponed', 'in_progress',
-                               'completed'])[coalesce(min(c.rank) FILTER (WHERE c.role = 'lead'), 0) + 1]
-                            AS row_status,
-                        coalesce(min((c.st).progress) FILTER (WHERE c.role = 'lead'), 0) AS progress,
-                        count(*) FILTER (WHERE c.role = 'lead') AS leads,
-                        count(*) FILTER (WHERE c.role = 'lead' AND c.rank > 0) AS leads_rep,
-                        count(*) FILTER (WHERE c.role = 'coordinating') AS coords,
-                        count(*) FILTER (WHERE c.role = 'coordinating' AND c.rank > 0) AS coords_rep,
-                        bool_or(c.agency_id = me) AS mine,
-                        bool_or(c.agency_id = me AND c.role = 'lead') AS my_lead,
-                        CASE t.deadline_kind
-                            WHEN 'date' THEN CASE WHEN t.deadline_value ~ '^\d{4}-\d{2}-\d{2}$'
-                                                  THEN t.deadline_value::date END
-                            WHEN 'by_year' THEN CASE WHEN t.deadline_value ~ '^\d{4}$'
-                                                     THEN make_date(t.deadline_value::int, 12, 31) END
-                        END AS due
-                 FROM contrib c WHERE c.task_id = t.id) r)
+             FROM t LEFT JOIN agg a ON a.task_id = t.id
+             LEFT JOIN lists l ON l.task_id = t.id,
+             LATERAL (SELECT CASE t.deadline_kind
+                                 WHEN 'date' THEN CASE WHEN t.deadline_value ~ '^\d{4}-\d{2}-\d{2}$'
+                                                       THEN t.deadline_value::date END
+                                 WHEN 'by_year' THEN CASE WHEN t.deadline_value ~ '^\d{4}$'
+                                                          THEN make_date(t.deadline_value::int, 12, 31)
+                                                     END
+                             END AS due) due)
     SELECT coalesce(jsonb_agg(jsonb_build_object(
                'task', jsonb_build_object(
                    'code', pt.code, 'section', pt.section_code, 'title', pt.title,
@@ -540,30 +645,15 @@ BEGIN
                    'deadline_value', pt.deadline_value, 'expected_output', pt.expected_output,
                    'role', CASE WHEN me IS NULL THEN '' WHEN pt.my_lead THEN 'lead'
                                 ELSE 'coordinating' END,
-                   'lead', CASE WHEN summary THEN '[]'::jsonb ELSE coalesce((
-                       SELECT jsonb_agg(jsonb_build_object('code', c.code, 'name', c.name)
-                                        ORDER BY c.ord, c.code)
-                       FROM contrib c WHERE c.task_id = pt.id AND c.role = 'lead'), '[]') END,
-                   'coordinating', CASE WHEN summary THEN '[]'::jsonb ELSE coalesce((
-                       SELECT jsonb_agg(jsonb_build_object('code', c.code, 'name', c.name)
-                                        ORDER BY c.ord, c.code)
-                       FROM contrib c WHERE c.task_id = pt.id AND c.role = 'coordinating'),
-                       '[]') END),
-               'status', pt.row_status, 'progress', pt.progress,
-               'contributions', CASE WHEN summary THEN '[]'::jsonb ELSE coalesce((
-                   SELECT jsonb_agg(jsonb_build_object(
-                              'agency', jsonb_build_object('code', c.code, 'name', c.name),
-                              'role', c.role,
-                              'status', CASE WHEN c.rank = 0
-                                             THEN jsonb_build_object('task_code', pt.code,
-                                                                     'version', 0)
-                                             ELSE task_status_json(c.st) END)
-                              ORDER BY c.role DESC, c.ord, c.code)
-                   FROM contrib c WHERE c.task_id = pt.id), '[]') END,
+                   'lead', coalesce(pt.lead_list, '[]'),
+                   'coordinating', coalesce(pt.coord_list, '[]')),
+               'status', pt.row_status, 'progress', coalesce(pt.progress, 0),
+               'contributions', coalesce(pt.contributions, '[]'),
                'deadline_state', pt.dl_state,
                'due_date', coalesce(pt.due::text, ''),
-               'leads', pt.leads, 'leads_reported', pt.leads_rep,
-               'coordinators', pt.coords, 'coordinators_reported', pt.coords_rep)
+               'leads', coalesce(pt.leads, 0), 'leads_reported', coalesce(pt.leads_rep, 0),
+               'coordinators', coalesce(pt.coords, 0),
+               'coordinators_reported', coalesce(pt.coords_rep, 0))
                ORDER BY pt.dl_state <> 'overdue', pt.sec_ord, pt.ord), '[]')
     INTO rows
     FROM per_task pt

@@ -32,4 +32,4 @@ GRANT SELECT, INSERT, UPDATE ON agency_certificate TO tamnong_app;
 SELECT tamnong_protect_agency_table('period_snapshot', 'SELECT, INSERT');
 SELECT tamnong_protect_agency_table('period_snapshot_value', 'SELECT, INSERT');
 SELECT tamnong_protect_plan_table('period_close');
-GRANT INSERT ON period_close TO tamnong_app;
+GRANT INSERT, UPDATE ON period_close TO tamnong_app;

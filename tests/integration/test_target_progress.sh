@@ -146,6 +146,15 @@ assert_eq FAILED_PRECONDITION "$ST" "the operator's same id is its own key: alre
 assert_eq 4 "$(sql "select count(*) from period_snapshot")" "snapshot rows"
 assert_eq 1 "$(sql "select count(*) from period_close")" "one close"
 
+step "closed, nothing changed since: frozen figures, no corrections"
+progress
+assert_eq true "$(ind new_rural_commune_share 'd["frozen"]')" "frozen"
+assert_eq 25 "$(ind new_rural_commune_share 'd["value"]')" "the frozen share"
+assert_eq "" "$(ind new_rural_commune_share 'd["current_value"]')" "no corrections yet"
+assert_eq '[false, false, false]' "$(ind new_rural_commune_share '[f["corrected"] for f in d["breakdown"]]')" "nobody corrected"
+assert_eq '["50", "50", "0"]' "$(ind new_rural_commune_share '[f["value"] for f in d["breakdown"]]')" "the agencies' frozen shares"
+assert_eq '[]' "$(ind new_rural_commune_share 'd["missing"]')" "nobody missing"
+
 step "a late correction by UBND-A: the value stays frozen, the correction is shown"
 rpc1 UBND-A Submit "$(report 6 20 20 12 4 "Huyện A: số liệu điều chỉnh")"
 assert_eq OK "$ST" "UBND-A corrects ($MSG)"
