@@ -233,8 +233,8 @@ static int import_main(struct cli *cli, int argc, char **argv)
     struct rpc_status st;
     if (rpc_call(client, "PlanImport", &req.base, &resp, &st) < 0) {
         if (st.result == RPC_STATUS && st.code == TAMNONG__STATUS__PERMISSION_DENIED) {
-            out_error(_("not allowed: only the plan's standing agency or the operator may import "
-                        "a plan, and this certificate belongs to another agency."));
+            out_error(_("not allowed: only an operator may import a plan; log in first as "
+                        "an operator: tamnong login"));
             rc = TN_EXIT_NOPERM;
         } else {
             rc = cli_rpc_error(cli, &st);
@@ -289,8 +289,9 @@ static const struct command admin_plan_cmd = {
        "'tamnong admin --help').\n"),
 };
 
-static const struct command *const admin_commands[] = {&admin_plan_cmd, &cmd_admin_submissions,
-                                                       &cmd_admin_review, NULL};
+static const struct command *const admin_commands[] = {
+    &admin_plan_cmd, &cmd_admin_submissions, &cmd_admin_review, &cmd_admin_user, &cmd_admin_audit,
+    NULL};
 
 static int admin_main(struct cli *cli, int argc, char **argv)
 {
@@ -299,11 +300,12 @@ static int admin_main(struct cli *cli, int argc, char **argv)
 
 const struct command cmd_admin = {
     "admin",
-    N_("Commands of the standing agency and the operator"),
+    N_("Commands of reviewers, viewers and operators (after tamnong login)"),
     admin_main,
     N_("Usage: tamnong admin COMMAND ...\n"
        "\n"
-       "Commands open only to the plan's standing agency and the operator.\n"
+       "Commands open only to a person logged in (tamnong login) as reviewer,\n"
+       "viewer or operator; the certificate alone is not enough.\n"
        "\n"
        "Commands:\n"
        "  tamnong admin plan import [--check] [--json] FILE\n"
@@ -319,5 +321,11 @@ const struct command cmd_admin = {
        "      List the reports received; with an ID, show that report in full.\n"
        "  tamnong admin review ID (--accept | --return REASON)\n"
        "      Accept report ID or return it for correction; saved here and sent by\n"
-       "      'tamnong sync'.\n"),
+       "      'tamnong sync'.\n"
+       "  tamnong admin user add LOGIN --agency CODE --role ROLE [--name NAME]\n"
+       "  tamnong admin user update LOGIN [--role ROLE] [--disable | --enable]\n"
+       "                                [--password] [--unlock]\n"
+       "      Add or change a person who logs in (operators).\n"
+       "  tamnong admin audit verify [--json]\n"
+       "      Check the audit log's hash chain; exit 65 when it is broken (operators).\n"),
 };

@@ -52,6 +52,32 @@ const struct sql_statement sql_statements[SQL__COUNT] = {
                          "SELECT submissions_list($1::bigint, $2::boolean, $3, $4, $5)", 5},
     [SQL_SUBMISSION_GET] = {"submission_get",
                             "SELECT submission_get($1::bigint, $2::boolean, $3::bigint)", 3},
+    /* A live session of this token over this certificate, marked as used:
+     * not revoked, not past its absolute expiry, used within the idle time,
+     * its person not disabled. */
+    [SQL_SESSION_LOOKUP] = {"session_lookup",
+                            "UPDATE session s SET last_used_at = clock_timestamp() FROM person p "
+                            "WHERE s.token_sha256 = decode($1, 'hex') AND s.fingerprint = $2 "
+                            "AND s.revoked_at IS NULL AND s.expires_at > clock_timestamp() "
+                            "AND s.last_used_at > clock_timestamp() - $3::bigint * "
+                            "interval '1 millisecond' AND p.id = s.person_id AND NOT p.disabled "
+                            "RETURNING p.id, p.login, p.display_name, p.role, tn_ms(s.expires_at), "
+                            "tn_ms(clock_timestamp() + $3::bigint * interval '1 millisecond')",
+                            3},
+    [SQL_LOGIN_BEGIN] = {"login_begin", "SELECT login_begin($1)", 1},
+    [SQL_LOGIN_FINISH] = {"login_finish",
+                          "SELECT login_finish($1, $2::boolean, $3::bigint, decode($4, 'hex'), "
+                          "$5, $6::bigint, $7::bigint, $8::bigint)",
+                          8},
+    [SQL_LOGOUT] = {"logout",
+                    "UPDATE session SET revoked_at = clock_timestamp() "
+                    "WHERE token_sha256 = decode($1, 'hex') AND revoked_at IS NULL",
+                    1},
+    [SQL_USER_ADD] = {"user_add", "SELECT person_add($1, $2, $3, $4, $5)", 5},
+    [SQL_USER_UPDATE] = {"user_update",
+                         "SELECT person_update($1, $2, $3::boolean, $4, $5::boolean)", 5},
+    [SQL_AUDIT_APPEND] = {"audit_append", "SELECT audit_append($1, $2, $3, $4, $5, $6, $7)", 7},
+    [SQL_AUDIT_VERIFY] = {"audit_verify", "SELECT audit_verify()", 0},
 };
 
 /* --- blocking side: transactions ------------------------------------------ */
@@ -94,3 +120,9 @@ const char *const sql_admin_cert_insert =
 const char *const sql_admin_cert_lookup =
     "SELECT c.agency_id, a.code, c.revoked_at IS NOT NULL FROM agency_certificate c "
     "JOIN agency a ON a.id = c.agency_id WHERE c.fingerprint = $1";
+
+/* --- tamnongd user-add (admin_cli.c) -------------------------------------- */
+
+/* ($1 agency code, $2 login, $3 display name, $4 role, $5 Argon2id hash) ->
+ * person json or {"error": {status, message}} (006_identity.sql). */
+const char *const sql_admin_person_add = "SELECT person_add($1, $2, $3, $4, $5)";

@@ -26,6 +26,18 @@ enum sql_stmt {
     SQL_REVIEW, /* (agency id, admin, uuid, sha256, submission id, decision, reason) -> receipt */
     SQL_SUBMISSIONS,    /* (agency id, admin, period, state, agency code) -> {submissions: [...]} */
     SQL_SUBMISSION_GET, /* (agency id, admin, submission id) -> submission json */
+    /* Persons, sessions and audit (006_identity.sql). */
+    SQL_SESSION_LOOKUP, /* (token sha256 hex, fingerprint, idle ms) -> person id, login, name,
+                           role, expires ms, idle expires ms; no row = not valid */
+    SQL_LOGIN_BEGIN,    /* (login) -> {locked, locked_until_ms, person_id, hash, agency_id,
+                           disabled} */
+    SQL_LOGIN_FINISH,   /* (login, ok, person id, token sha256 hex, fingerprint, agency id,
+                           idle ms, max ms) -> session json or refusal */
+    SQL_LOGOUT,         /* (token sha256 hex) -> rows ended */
+    SQL_USER_ADD,       /* (agency code, login, name, role, hash) -> person json */
+    SQL_USER_UPDATE,    /* (login, role, disabled, hash, unlock) -> person json */
+    SQL_AUDIT_APPEND,   /* (person, agency, fingerprint, method, object, outcome, sha256) */
+    SQL_AUDIT_VERIFY,   /* () -> {ok, rows, id, reason, message, head} */
     SQL__COUNT
 };
 
@@ -52,5 +64,6 @@ extern const char *const sql_admin_agency_by_code; /* (code) -> id, name */
 extern const char *const sql_admin_agency_upsert;  /* (code, name) -> id, name */
 extern const char *const sql_admin_cert_insert;    /* (fingerprint, agency_id, subject, role) */
 extern const char *const sql_admin_cert_lookup;    /* (fingerprint) -> agency_id, code, revoked */
+extern const char *const sql_admin_person_add; /* (agency, login, name, role, hash) -> json */
 
 #endif

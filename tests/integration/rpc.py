@@ -7,7 +7,9 @@ decoded by hand from the field numbers read out of proto/tamnong.proto).
 
 STEPS is a JSON list; each step is {"m": "Submit", "msg": {...}} (one call on
 the current connection) or {"reconnect": true} (drop the connection without a
-goodbye and open a new one). A single object is one step. Field values:
+goodbye and open a new one). A single object is one step. --session-token HEX
+sends a person's session with every call; a step's "token": HEX (or "" for
+none) overrides it for that call. Field values:
 strings as JSON strings (encoded UTF-8; a NUL is "\\u0000"), or {"hex": "..."}
 for raw bytes (invalid UTF-8); bytes fields as hex strings, or {"file": PATH,
 "start": S, "len": N} for a piece of a file; repeated fields as lists; nested
@@ -135,12 +137,15 @@ class Conn:
         # frames: a ping answered means identified.
         self.call("Ping", {"skip_database": True})
 
-    def call(self, method, msg):
+    def call(self, method, msg, token=None):
         idx = [m[0] for m in METHODS].index(method)
         _, in_type, out_type = METHODS[idx]
         rid = self.next_id
         self.next_id += 1
-        self.s.sendall(wire.frame(wire.request(rid, idx, encode(in_type, msg))))
+        if token is None:
+            token = self.args.session_token
+        self.s.sendall(wire.frame(wire.request(rid, idx, encode(in_type, msg),
+                                               session_token=bytes.fromhex(token or ""))))
         self.s.settimeout(self.args.timeout)
         while True:
             if len(self.reader) >= 4:
@@ -178,6 +183,7 @@ def main():
     p.add_argument("--key")
     p.add_argument("--server-name", default="localhost")
     p.add_argument("--timeout", type=float, default=20.0)
+    p.add_argument("--session-token", default="", help="hex session token to send")
     p.add_argument("steps")
     args = p.parse_args()
     steps = json.loads(args.steps)
@@ -191,7 +197,7 @@ def main():
                 c.drop()
                 c = Conn(args)
                 continue
-            results.append(c.call(st["m"], st.get("msg", {})))
+            results.append(c.call(st["m"], st.get("msg", {}), st.get("token")))
         c.s.close()
     except (OSError, ssl.SSLError, ConnectionError) as e:
         results.append({"error": type(e).__name__ + ": " + str(e)})
