@@ -289,9 +289,9 @@ static const struct command admin_plan_cmd = {
        "'tamnong admin --help').\n"),
 };
 
-static const struct command *const admin_commands[] = {
-    &admin_plan_cmd, &cmd_admin_submissions, &cmd_admin_review, &cmd_admin_user, &cmd_admin_audit,
-    NULL};
+static const struct command *const admin_commands[] = {&admin_plan_cmd,   &cmd_admin_submissions,
+                                                       &cmd_admin_review, &cmd_admin_user,
+                                                       &cmd_admin_audit,  NULL};
 
 static int admin_main(struct cli *cli, int argc, char **argv)
 {

@@ -72,9 +72,8 @@ static int login_main(struct cli *cli, int argc, char **argv)
     char login[128], password[1100];
     if (optind < argc) {
         snprintf(login, sizeof login, "%s", argv[optind]);
-    } else if (!isatty(STDIN_FILENO) || cli_read_line(_("User name: "), false, login,
-                                                      sizeof login) < 0 ||
-               !*login) {
+    } else if (!isatty(STDIN_FILENO) ||
+               cli_read_line(_("User name: "), false, login, sizeof login) < 0 || !*login) {
         return cli_usage_error(cli, &cmd_login, _("which user? Give LOGIN."));
     }
     if (cli_read_line(_("Password: "), true, password, sizeof password) < 0 || !*password) {
@@ -120,18 +119,18 @@ static int login_main(struct cli *cli, int argc, char **argv)
         goto out;
     }
     if (cli->json) {
-        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "login", r->login,
-                              "display_name", r->display_name, "role", r->role, "agency",
-                              r->agency, "expires", out_jtime_or_null(r->expires_ms),
-                              "idle_expires", out_jtime_or_null(r->idle_expires_ms));
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}", "login", r->login, "display_name",
+                              r->display_name, "role", r->role, "agency", r->agency, "expires",
+                              out_jtime_or_null(r->expires_ms), "idle_expires",
+                              out_jtime_or_null(r->idle_expires_ms));
         rc = out_json_answer(o, false);
     } else {
         char until[64];
         out_local_time(r->expires_ms, until, sizeof until);
         /* TRANSLATORS: 1: user name, 2: role (reporter, reviewer...), 3: agency code,
          * 4: date and time. */
-        printf(_("Logged in as %s (%s) of agency %s, until %s at the latest.\n"), r->login,
-               r->role, r->agency, until);
+        printf(_("Logged in as %s (%s) of agency %s, until %s at the latest.\n"), r->login, r->role,
+               r->agency, until);
         rc = fflush(stdout) == 0 ? TN_EXIT_OK : TN_EXIT_SOFTWARE;
     }
 out:

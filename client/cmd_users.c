@@ -20,9 +20,9 @@ static int print_person(const struct cli *cli, const Tamnong__Person *p, const c
         return TN_EXIT_SOFTWARE;
     }
     if (cli->json) {
-        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:b}", "login", p->login, "agency", p->agency,
-                              "role", p->role, "display_name", p->display_name, "disabled",
-                              (int)p->disabled);
+        json_t *o =
+            json_pack("{s:s, s:s, s:s, s:s, s:b}", "login", p->login, "agency", p->agency, "role",
+                      p->role, "display_name", p->display_name, "disabled", (int)p->disabled);
         return out_json_answer(o, false);
     }
     puts(done_msg);
@@ -179,8 +179,7 @@ static int user_update_main(struct cli *cli, int argc, char **argv)
     memset(password, 0, sizeof password);
     if (rc != TN_EXIT_OK)
         return rc;
-    rc = print_person(cli, ((const Tamnong__UserUpdateResponse *)resp)->person,
-                      _("User updated."));
+    rc = print_person(cli, ((const Tamnong__UserUpdateResponse *)resp)->person, _("User updated."));
     protobuf_c_message_free_unpacked(resp, NULL);
     return rc;
 }

@@ -32,12 +32,12 @@ struct server;
  * runs). Without a session role is ROLE_AGENCY and login is "". */
 struct call_identity {
     enum role role;
-    int64_t person_id;         /* 0 without a session */
-    char login[65];            /* the person; for an audit row also the log-in's name */
+    int64_t person_id; /* 0 without a session */
+    char login[65];    /* the person; for an audit row also the log-in's name */
     char display_name[256];
-    int64_t expires_ms;        /* session expiry, Unix ms */
+    int64_t expires_ms; /* session expiry, Unix ms */
     int64_t idle_expires_ms;
-    char token_sha256[65];     /* hex SHA-256 of the session token, "" without */
+    char token_sha256[65]; /* hex SHA-256 of the session token, "" without */
 };
 
 const struct agency_identity *call_agency(const struct call *call);

@@ -145,10 +145,9 @@ static uint64_t latency_us(uint64_t start_ns)
  * touched (never a password or a token). */
 static bool audit_field_wanted(const char *name)
 {
-    static const char *const names[] = {"login",     "agency",  "role",     "fingerprint",
-                                        "decision",  "file_name", "version", "sha256",
-                                        "disable",   "enable",  "unlock",   "complete",
-                                        "state",     "plan",    "offset"};
+    static const char *const names[] = {
+        "login",   "agency", "role",   "fingerprint", "decision", "file_name", "version", "sha256",
+        "disable", "enable", "unlock", "complete",    "state",    "plan",      "offset"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(name, names[i]) == 0)
             return true;
@@ -219,8 +218,7 @@ struct audit_pending {
 
 static bool audit_wanted(const struct call *call, int status, const ProtobufCMessage *msg)
 {
-    if (status == TAMNONG__STATUS__PERMISSION_DENIED ||
-        status == TAMNONG__STATUS__UNAUTHENTICATED)
+    if (status == TAMNONG__STATUS__PERMISSION_DENIED || status == TAMNONG__STATUS__UNAUTHENTICATED)
         return true;
     if (call->method >= ROLE_METHODS)
         return false;
@@ -258,8 +256,8 @@ static void audit_done(void *data, int status, const PGresult *res, const char *
     struct audit_pending *ap = data;
     struct call *call = ap->call;
     if (status != TAMNONG__STATUS__OK)
-        log_error("AUDIT ROW NOT WRITTEN for method %u of agency %s (status %s): %s",
-                  call->method, conn_agency(call->conn) ? conn_agency(call->conn)->code : "?",
+        log_error("AUDIT ROW NOT WRITTEN for method %u of agency %s (status %s): %s", call->method,
+                  conn_agency(call->conn) ? conn_agency(call->conn)->code : "?",
                   status_name(call->status), errmsg ? errmsg : "database unavailable");
     uint8_t *out = conn_output_reserve(call->conn, ap->size);
     if (out) {
@@ -367,13 +365,12 @@ static void authorize_and_invoke(struct call *call)
                       role_list(call->method, roles, sizeof roles));
         else
             call_deny(call, TAMNONG__STATUS__PERMISSION_DENIED,
-                      "%s is not allowed for a %s; it needs %s", name,
-                      role_name(call->ident.role), role_list(call->method, roles, sizeof roles));
+                      "%s is not allowed for a %s; it needs %s", name, role_name(call->ident.role),
+                      role_list(call->method, roles, sizeof roles));
         return;
     }
     /* The handler may answer before invoke returns; call is gone then. */
-    tamnong_service.base.invoke(&tamnong_service.base, call->method, call->input, call_done,
-                                call);
+    tamnong_service.base.invoke(&tamnong_service.base, call->method, call->input, call_done, call);
 }
 
 static void copy_text(char *dst, size_t len, const char *src)

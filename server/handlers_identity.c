@@ -71,8 +71,7 @@ struct login_ctx {
     uint8_t token[32];
 };
 
-static void login_finished(struct call *call, ProtobufCClosure done, const PGresult *res,
-                           void *arg)
+static void login_finished(struct call *call, ProtobufCClosure done, const PGresult *res, void *arg)
 {
     struct login_ctx *l = arg;
     json_t *r = handler_answer_json(call, done, res);
@@ -158,15 +157,14 @@ HANDLER(login, LoginRequest, LoginResponse)
     struct call *call = closure_data;
     ProtobufCClosure done = (ProtobufCClosure)typed_done;
     if (!login_ok(input->login))
-        FAIL(TAMNONG__STATUS__INVALID_ARGUMENT,
-                            "login: give the user name (1 to %d bytes)", LOGIN_MAX);
+        FAIL(TAMNONG__STATUS__INVALID_ARGUMENT, "login: give the user name (1 to %d bytes)",
+             LOGIN_MAX);
     if (!*input->password || strlen(input->password) > PASSWORD_MAX)
-        FAIL(TAMNONG__STATUS__INVALID_ARGUMENT,
-                            "password: give the password (at most %d bytes)", PASSWORD_MAX);
+        FAIL(TAMNONG__STATUS__INVALID_ARGUMENT, "password: give the password (at most %d bytes)",
+             PASSWORD_MAX);
     struct login_ctx *l = calloc(1, sizeof *l);
     if (!l)
-        FAIL(TAMNONG__STATUS__RESOURCE_EXHAUSTED,
-                            "the server is out of memory");
+        FAIL(TAMNONG__STATUS__RESOURCE_EXHAUSTED, "the server is out of memory");
     l->call = call;
     l->done = done;
     l->in = input;
@@ -262,7 +260,7 @@ static void user_hashed(void *data, const char *hash)
     free(u);
     if (!hash)
         FAIL(TAMNONG__STATUS__RESOURCE_EXHAUSTED,
-                            "cannot hash the password now (out of memory); try again later");
+             "cannot hash the password now (out of memory); try again later");
     if (add) {
         const Tamnong__UserAddRequest *in = input;
         const char *params[] = {in->agency, in->login, in->display_name, in->role, hash};
@@ -270,7 +268,9 @@ static void user_hashed(void *data, const char *hash)
     } else {
         const Tamnong__UserUpdateRequest *in = input;
         const char *params[] = {in->login, *in->role ? in->role : NULL,
-                                in->disable ? "true" : in->enable ? "false" : NULL,
+                                in->disable  ? "true"
+                                : in->enable ? "false"
+                                             : NULL,
                                 *in->password ? hash : NULL, in->unlock ? "true" : "false"};
         handler_query(call, done, SQL_USER_UPDATE, 5, params, person_rows, NULL);
     }
@@ -281,8 +281,7 @@ static void hash_then(struct call *call, ProtobufCClosure done, bool add, const 
 {
     struct user_ctx *u = calloc(1, sizeof *u);
     if (!u)
-        FAIL(TAMNONG__STATUS__RESOURCE_EXHAUSTED,
-                            "the server is out of memory");
+        FAIL(TAMNONG__STATUS__RESOURCE_EXHAUSTED, "the server is out of memory");
     u->call = call;
     u->done = done;
     u->add = add;
@@ -292,9 +291,8 @@ static void hash_then(struct call *call, ProtobufCClosure done, bool add, const 
         return;
     }
     const struct srv_config *c = cfg_of(call);
-    password_hash_async(call_server(call)->loop, password,
-                        (unsigned long long)c->password_opslimit, c->password_memlimit,
-                        user_hashed, u);
+    password_hash_async(call_server(call)->loop, password, (unsigned long long)c->password_opslimit,
+                        c->password_memlimit, user_hashed, u);
 }
 
 static bool role_field_ok(const char *s)
@@ -308,20 +306,18 @@ HANDLER(user_add, UserAddRequest, UserAddResponse)
     struct call *call = closure_data;
     ProtobufCClosure done = (ProtobufCClosure)typed_done;
     if (!login_ok(input->login))
-        FAIL(TAMNONG__STATUS__INVALID_ARGUMENT,
-                            "login: give the user name (1 to %d bytes)", LOGIN_MAX);
+        FAIL(TAMNONG__STATUS__INVALID_ARGUMENT, "login: give the user name (1 to %d bytes)",
+             LOGIN_MAX);
     if (!*input->agency || !field_text_ok(input->agency, 64))
-        FAIL(TAMNONG__STATUS__INVALID_ARGUMENT,
-                            "agency: give the agency code");
+        FAIL(TAMNONG__STATUS__INVALID_ARGUMENT, "agency: give the agency code");
     if (!role_field_ok(input->role))
         FAIL(TAMNONG__STATUS__INVALID_ARGUMENT,
-                            "role: one of reporter, reviewer, viewer, operator");
+             "role: one of reporter, reviewer, viewer, operator");
     if (!field_text_ok(input->display_name, NAME_MAX_BYTES))
-        FAIL(TAMNONG__STATUS__INVALID_ARGUMENT,
-                            "display_name: at most %d bytes", NAME_MAX_BYTES);
+        FAIL(TAMNONG__STATUS__INVALID_ARGUMENT, "display_name: at most %d bytes", NAME_MAX_BYTES);
     if (!password_ok(input->password))
-        FAIL(TAMNONG__STATUS__INVALID_ARGUMENT,
-                            "password: %d to %d bytes", PASSWORD_MIN, PASSWORD_MAX);
+        FAIL(TAMNONG__STATUS__INVALID_ARGUMENT, "password: %d to %d bytes", PASSWORD_MIN,
+             PASSWORD_MAX);
     hash_then(call, done, true, input, input->password);
 }
 
@@ -331,17 +327,16 @@ HANDLER(user_update, UserUpdateRequest, UserUpdateResponse)
     struct call *call = closure_data;
     ProtobufCClosure done = (ProtobufCClosure)typed_done;
     if (!login_ok(input->login))
-        FAIL(TAMNONG__STATUS__INVALID_ARGUMENT,
-                            "login: give the user name (1 to %d bytes)", LOGIN_MAX);
+        FAIL(TAMNONG__STATUS__INVALID_ARGUMENT, "login: give the user name (1 to %d bytes)",
+             LOGIN_MAX);
     if (*input->role && !role_field_ok(input->role))
         FAIL(TAMNONG__STATUS__INVALID_ARGUMENT,
-                            "role: one of reporter, reviewer, viewer, operator");
+             "role: one of reporter, reviewer, viewer, operator");
     if (input->disable && input->enable)
-        FAIL(TAMNONG__STATUS__INVALID_ARGUMENT,
-                            "disable, enable: give one of them, not both");
+        FAIL(TAMNONG__STATUS__INVALID_ARGUMENT, "disable, enable: give one of them, not both");
     if (*input->password && !password_ok(input->password))
-        FAIL(TAMNONG__STATUS__INVALID_ARGUMENT,
-                            "password: %d to %d bytes", PASSWORD_MIN, PASSWORD_MAX);
+        FAIL(TAMNONG__STATUS__INVALID_ARGUMENT, "password: %d to %d bytes", PASSWORD_MIN,
+             PASSWORD_MAX);
     hash_then(call, done, false, input, input->password);
 }
 

@@ -55,33 +55,34 @@ static int exit_code = EX_OK;
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: tamnongd [--config FILE] [--check-config | --migrate]\n"
-            "       tamnongd [--config FILE] register-cert CERT.pem --agency CODE [--name NAME]\n"
-            "       tamnongd [--config FILE] user-add LOGIN --agency CODE --role ROLE [--name NAME]\n"
-            "       tamnongd --version | --help\n"
-            "\n"
-            "The province server of tamnong: agencies connect with mutual TLS.\n"
-            "\n"
-            "  -c, --config FILE   configuration file (default $TAMNONG_CONFIG, else %s)\n"
-            "      --check-config  load the configuration and the TLS files, report, exit\n"
-            "      --migrate       apply pending database migrations and exit\n"
-            "  -V, --version       print the version and exit\n"
-            "  -h, --help          print this help and exit\n"
-            "\n"
-            "  register-cert CERT.pem --agency CODE [--name NAME]\n"
-            "      map an agency certificate (by its SHA-256 fingerprint) to agency CODE,\n"
-            "      creating the agency with NAME if it does not exist yet. A certificate\n"
-            "      alone has its agency's reporting rights, never more (--operator is\n"
-            "      ignored: operators are persons, see user-add)\n"
-            "  user-add LOGIN --agency CODE --role ROLE [--name NAME]\n"
-            "      create a person (the first operator, typically) of agency CODE with\n"
-            "      ROLE reporter, reviewer, viewer or operator; the password is read\n"
-            "      from standard input (one line, 8 to 1024 bytes)\n"
-            "\n"
-            "Signals: SIGTERM/SIGINT drain in-flight requests and exit 0;\n"
-            "SIGHUP reloads the TLS certificate, key, CA and CRL.\n",
-            DEFAULT_CONFIG);
+    fprintf(
+        out,
+        "Usage: tamnongd [--config FILE] [--check-config | --migrate]\n"
+        "       tamnongd [--config FILE] register-cert CERT.pem --agency CODE [--name NAME]\n"
+        "       tamnongd [--config FILE] user-add LOGIN --agency CODE --role ROLE [--name NAME]\n"
+        "       tamnongd --version | --help\n"
+        "\n"
+        "The province server of tamnong: agencies connect with mutual TLS.\n"
+        "\n"
+        "  -c, --config FILE   configuration file (default $TAMNONG_CONFIG, else %s)\n"
+        "      --check-config  load the configuration and the TLS files, report, exit\n"
+        "      --migrate       apply pending database migrations and exit\n"
+        "  -V, --version       print the version and exit\n"
+        "  -h, --help          print this help and exit\n"
+        "\n"
+        "  register-cert CERT.pem --agency CODE [--name NAME]\n"
+        "      map an agency certificate (by its SHA-256 fingerprint) to agency CODE,\n"
+        "      creating the agency with NAME if it does not exist yet. A certificate\n"
+        "      alone has its agency's reporting rights, never more (--operator is\n"
+        "      ignored: operators are persons, see user-add)\n"
+        "  user-add LOGIN --agency CODE --role ROLE [--name NAME]\n"
+        "      create a person (the first operator, typically) of agency CODE with\n"
+        "      ROLE reporter, reviewer, viewer or operator; the password is read\n"
+        "      from standard input (one line, 8 to 1024 bytes)\n"
+        "\n"
+        "Signals: SIGTERM/SIGINT drain in-flight requests and exit 0;\n"
+        "SIGHUP reloads the TLS certificate, key, CA and CRL.\n",
+        DEFAULT_CONFIG);
 }
 
 /* --- life cycle ------------------------------------------------------------------ */
@@ -294,7 +295,7 @@ static int serve(void)
 struct args {
     const char *config;
     bool check_config, migrate, version, help;
-    const char *command; /* "register-cert", "user-add" or NULL */
+    const char *command;                     /* "register-cert", "user-add" or NULL */
     const char *cert, *agency, *name, *role; /* cert: the LOGIN of user-add */
     bool operator_role;
 };

@@ -31,7 +31,7 @@ void password_hash_async(uv_loop_t *loop, const char *password, unsigned long lo
                          size_t memlimit, password_hash_cb cb, void *data);
 
 /* Blocking, for tamnongd user-add: 0 and out (crypto_pwhash_STRBYTES), or -1. */
-int password_hash(const char *password, unsigned long long opslimit, size_t memlimit,
-                  char *out, size_t outlen) __attribute__((warn_unused_result));
+int password_hash(const char *password, unsigned long long opslimit, size_t memlimit, char *out,
+                  size_t outlen) __attribute__((warn_unused_result));
 
 #endif

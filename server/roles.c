@@ -7,11 +7,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#define A  ROLE_BIT(ROLE_AGENCY)
-#define RP ROLE_BIT(ROLE_REPORTER)
-#define RV ROLE_BIT(ROLE_REVIEWER)
-#define VW ROLE_BIT(ROLE_VIEWER)
-#define OP ROLE_BIT(ROLE_OPERATOR)
+#define A        ROLE_BIT(ROLE_AGENCY)
+#define RP       ROLE_BIT(ROLE_REPORTER)
+#define RV       ROLE_BIT(ROLE_REVIEWER)
+#define VW       ROLE_BIT(ROLE_VIEWER)
+#define OP       ROLE_BIT(ROLE_OPERATOR)
 #define ANYONE   (A | RP | RV | VW | OP)
 #define REPORT   (A | RP | RV | OP) /* the caller's own agency's reporting */
 #define OVERSEE  (RV | VW | OP)     /* read every agency's reports and aggregates */
@@ -92,8 +92,8 @@ const char *role_list(uint32_t method, char *buf, size_t len)
             continue;
         count++;
         const char *sep = count == 1 ? "" : count == total ? " or " : ", ";
-        int w = snprintf(buf + n, len - n, "%s%s%s", sep, strchr("aeiou", names[r][0]) ? "an " : "a ",
-                         names[r]);
+        int w = snprintf(buf + n, len - n, "%s%s%s", sep,
+                         strchr("aeiou", names[r][0]) ? "an " : "a ", names[r]);
         if (w < 0)
             break;
         n += (size_t)w;

@@ -64,6 +64,6 @@ extern const char *const sql_admin_agency_by_code; /* (code) -> id, name */
 extern const char *const sql_admin_agency_upsert;  /* (code, name) -> id, name */
 extern const char *const sql_admin_cert_insert;    /* (fingerprint, agency_id, subject, role) */
 extern const char *const sql_admin_cert_lookup;    /* (fingerprint) -> agency_id, code, revoked */
-extern const char *const sql_admin_person_add; /* (agency, login, name, role, hash) -> json */
+extern const char *const sql_admin_person_add;     /* (agency, login, name, role, hash) -> json */
 
 #endif

@@ -10,14 +10,14 @@
 #include "unit.h"
 
 static const char *const admin_methods[] = {
-    "PlanImport",     "Review",     "PeriodStatus", "DeadlineExtend", "TaskBoard",
-    "TargetProgress", "PeriodClose", "ReportFeedback", "UserAdd",     "UserUpdate",
+    "PlanImport",     "Review",       "PeriodStatus",   "DeadlineExtend", "TaskBoard",
+    "TargetProgress", "PeriodClose",  "ReportFeedback", "UserAdd",        "UserUpdate",
     "AuditVerify",    "CertRegister", "CertRevoke"};
-static const char *const operator_only[] = {"PlanImport", "UserAdd", "UserUpdate",
-                                             "AuditVerify", "CertRegister", "CertRevoke"};
-static const char *const changes[] = {"PlanImport",  "TaskUpdate", "Submit",      "Review",
-                                      "DeadlineExtend", "PeriodClose", "Login",   "Logout",
-                                      "UserAdd",     "UserUpdate", "CertRegister", "CertRevoke"};
+static const char *const operator_only[] = {"PlanImport",  "UserAdd",      "UserUpdate",
+                                            "AuditVerify", "CertRegister", "CertRevoke"};
+static const char *const changes[] = {
+    "PlanImport", "TaskUpdate", "Submit",  "Review",     "DeadlineExtend", "PeriodClose",
+    "Login",      "Logout",     "UserAdd", "UserUpdate", "CertRegister",   "CertRevoke"};
 
 static uint32_t index_of(const char *name)
 {
