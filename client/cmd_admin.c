@@ -1,5 +1,5 @@
-/* cmd_admin: `tamnong admin ...`, the commands of the plan's standing agency
- * and the operator. For now `admin plan import FILE`: check a plan file here
+/* cmd_admin: `tamnong admin ...`, the commands of persons logged in as
+ * reviewer, viewer or operator (docs/security.md). For now `admin plan import FILE`: check a plan file here
  * (every problem as FILE:LINE: message), then send it; the server checks it
  * again and loads it in one transaction as a new plan version when it
  * changed. Later issues add their rows to admin_commands. */
@@ -259,8 +259,8 @@ static const struct command admin_plan_import_cmd = {
        "which checks it again and loads it in one go: a new plan version when the\n"
        "content changed, nothing when it is the same. Every problem is printed as\n"
        "FILE:LINE: message and then nothing is sent. The plan is named after the\n"
-       "file: lang-son.plan is the plan lang-son. Only the plan's standing agency\n"
-       "and the operator may import.\n"
+       "file: lang-son.plan is the plan lang-son. Only an operator (after\n"
+       "'tamnong login') may import.\n"
        "\n"
        "Options:\n"
        "  --check   only check the file here; send nothing\n"
