@@ -1,8 +1,8 @@
 /* cmd_admin: `tamnong admin ...`, the commands of persons logged in as
- * reviewer, viewer or operator (docs/security.md). For now `admin plan import FILE`: check a plan file here
- * (every problem as FILE:LINE: message), then send it; the server checks it
- * again and loads it in one transaction as a new plan version when it
- * changed. Later issues add their rows to admin_commands. */
+ * reviewer, viewer or operator (docs/security.md). For now `admin plan import FILE`: check a plan
+ * file here (every problem as FILE:LINE: message), then send it; the server checks it again and
+ * loads it in one transaction as a new plan version when it changed. Later issues add their rows to
+ * admin_commands. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
