@@ -56,7 +56,7 @@ int session_load(const char *state_dir, const char *cert_file, struct session *s
         }
         if (rc == 0 && fgets(line, sizeof line, f)) {
             line[strcspn(line, "\n")] = '\0';
-            snprintf(s->login, sizeof s->login, "%s", line);
+            snprintf(s->login, sizeof s->login, "%.64s", line);
         }
     }
     fclose(f);
