@@ -3,7 +3,7 @@
 # to $(BUILD)/gen and is never committed.
 
 BUILD    ?= build
-PKGS     := libuv libpq openssl libprotobuf-c sqlite3 jansson
+PKGS     := libuv libpq openssl libprotobuf-c sqlite3 jansson libsodium
 CC       ?= cc
 PROTOC_C ?= protoc-c
 

@@ -400,10 +400,7 @@ if want submit; then
     # shellcheck source=tests/integration/report_lib.sh
     source tests/integration/report_lib.sh
     REPEAT=${BENCH_REPEAT:-3}
-    agency_cert OPS --name "Bench operator"
-    _capture timeout 60 "$BUILD/tamnongd" --config "$TN_CONF" register-cert \
-        "$PKI/agencies/OPS.pem" --agency OPS --name "Bench operator" --operator
-    [ "$RC" = 0 ] || fail "register-cert OPS --operator: $OUT $ERR"
+    agency_register OPS "Bench operator"
     AGENCIES=$TN_TMP/agencies.txt
     : >"$AGENCIES"
     for ((i = 1; i <= SUBMIT_AGENCIES; i++)); do
@@ -414,6 +411,7 @@ if want submit; then
     server_start log_level=warning db_pool_size="$SUBMIT_POOL" max_connections=1000
     taskset -a -p -c "$SERVER_CORE" "$SERVER_PID" >/dev/null || fail "cannot pin tamnongd"
     boost "$SERVER_PID"
+    session_ensure OPS operator # PlanImport needs an operator's log-in
     rpc1 OPS PlanImport "{\"file_name\": \"submit_plan.plan\", \"content\": {\"file\": \"$TN_REPO/bench/submit_plan.plan\"}}"
     [ "$ST" = OK ] || fail "bench plan import: $ST $MSG"
     SUB_ARGS=(--mode submit --port "$TN_PORT" --ca "$PKI/ca.pem" --report bench/submit_report.txt

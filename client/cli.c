@@ -11,6 +11,7 @@
 #include "client_config.h"
 #include "i18n.h"
 #include "output.h"
+#include "session.h"
 #include "status.h"
 
 const struct command *cli_find(const struct command *const *table, const char *name)
@@ -156,8 +157,16 @@ int cli_connect(struct cli *cli, struct rpc_client **out)
     }
     out_verbose(_("configuration: %s"), cfg.path);
     struct rpc_status st;
-    if (rpc_connect(&cfg, out, &st) < 0)
+    if (rpc_connect(&cfg, out, &st) < 0) {
         rc = cli_rpc_error(cli, &st);
+    } else {
+        struct session sess;
+        cli->session = session_load(cli->state_dir, cfg.cert_file, &sess) == 0;
+        if (cli->session) {
+            out_verbose(_("sending the log-in session of %s"), sess.login);
+            rpc_set_session(*out, sess.token, sizeof sess.token);
+        }
+    }
 out:
     client_config_free(&cfg);
     return rc;
@@ -189,6 +198,10 @@ int cli_rpc_error(const struct cli *cli, const struct rpc_status *st)
     out_error(_("%s (%s)"), _(status_describe(st->code)), status_name(st->code));
     if (st->server_message[0])
         out_error(_("The server says: %s"), st->server_message);
+    if (st->code == TAMNONG__STATUS__PERMISSION_DENIED && !cli->session)
+        out_error(_("This needs a person's log-in: log in first: tamnong login"));
+    else if (st->code == TAMNONG__STATUS__UNAUTHENTICATED && cli->session)
+        out_error(_("Your log-in session has ended: log in again: tamnong login"));
     if (st->retry_after_ms > 0 && rpc_retryable(st)) {
         unsigned long s = (st->retry_after_ms + 999) / 1000;
         out_error(ngettext("Try again in %lu second.", "Try again in %lu seconds.", s), s);

@@ -19,6 +19,7 @@ struct cli {
     int verbose;             /* -v, repeatable */
     const char *prefix;      /* "tamnong" or "tamnong report": for messages */
     const char *state_dir;   /* --state-dir DIR, or NULL (store.h: the defaults) */
+    bool session;            /* cli_connect found a stored log-in session and sends it */
 };
 
 struct command {
@@ -62,6 +63,13 @@ extern const struct command cmd_admin_extend;
 /* `tamnong admin cert register|revoke` (cmd_cert.c). */
 extern const struct command cmd_admin_cert;
 extern const struct command cmd_help;
+/* cmd_login.c: tamnong login, logout, whoami. */
+extern const struct command cmd_login;
+extern const struct command cmd_logout;
+extern const struct command cmd_whoami;
+/* cmd_users.c: rows of the admin group: admin user, admin audit. */
+extern const struct command cmd_admin_user;
+extern const struct command cmd_admin_audit;
 
 const struct command *cli_find(const struct command *const *table, const char *name);
 /* `tamnong --help`: usage, global options, commands, exit codes. */
@@ -100,11 +108,17 @@ int cli_getopt(struct cli *cli, const struct command *cmd, int argc, char **argv
 int cli_usage_error(const struct cli *cli, const struct command *cmd, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Read one line (without its newline) into buf: from the terminal after
+ * printing prompt on stderr, without echo when secret; or from standard
+ * input when it is not a terminal. 0, or -1 at end of input. (cmd_login.c) */
+int cli_read_line(const char *prompt, bool secret, char *buf, size_t len);
+
 /* YYYY-MM-DD, a real calendar date (what --at and similar options take). */
 bool cli_date_ok(const char *s);
 
-/* Load the config, check the credential files and connect. TN_EXIT_OK and
- * *out, or an exit code after printing why. */
+/* Load the config, check the credential files and connect; a stored log-in
+ * session (session.h) is sent with every call (cli->session says so).
+ * TN_EXIT_OK and *out, or an exit code after printing why. */
 int cli_connect(struct cli *cli, struct rpc_client **out);
 /* Connect, call method with req and close. TN_EXIT_OK and *resp, or the
  * exit code after printing why. */

@@ -1,8 +1,8 @@
-/* cmd_admin: `tamnong admin ...`, the commands of the plan's standing agency
- * and the operator. For now `admin plan import FILE`: check a plan file here
- * (every problem as FILE:LINE: message), then send it; the server checks it
- * again and loads it in one transaction as a new plan version when it
- * changed. Later issues add their rows to admin_commands. */
+/* cmd_admin: `tamnong admin ...`, the commands of persons logged in as
+ * reviewer, viewer or operator (docs/security.md). For now `admin plan import FILE`: check a plan
+ * file here (every problem as FILE:LINE: message), then send it; the server checks it again and
+ * loads it in one transaction as a new plan version when it changed. Later issues add their rows to
+ * admin_commands. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,8 +233,8 @@ static int import_main(struct cli *cli, int argc, char **argv)
     struct rpc_status st;
     if (rpc_call(client, "PlanImport", &req.base, &resp, &st) < 0) {
         if (st.result == RPC_STATUS && st.code == TAMNONG__STATUS__PERMISSION_DENIED) {
-            out_error(_("not allowed: only the plan's standing agency or the operator may import "
-                        "a plan, and this certificate belongs to another agency."));
+            out_error(_("not allowed: only an operator may import a plan; log in first as "
+                        "an operator: tamnong login"));
             rc = TN_EXIT_NOPERM;
         } else {
             rc = cli_rpc_error(cli, &st);
@@ -259,8 +259,8 @@ static const struct command admin_plan_import_cmd = {
        "which checks it again and loads it in one go: a new plan version when the\n"
        "content changed, nothing when it is the same. Every problem is printed as\n"
        "FILE:LINE: message and then nothing is sent. The plan is named after the\n"
-       "file: lang-son.plan is the plan lang-son. Only the plan's standing agency\n"
-       "and the operator may import.\n"
+       "file: lang-son.plan is the plan lang-son. Only an operator (after\n"
+       "'tamnong login') may import.\n"
        "\n"
        "Options:\n"
        "  --check   only check the file here; send nothing\n"
@@ -302,6 +302,8 @@ static const struct command *const admin_commands[] = {
     &cmd_admin_targets,
     &cmd_admin_close,
     &cmd_admin_report,
+    &cmd_admin_user,
+    &cmd_admin_audit,
     NULL,
 };
 /* clang-format on */
@@ -313,11 +315,12 @@ static int admin_main(struct cli *cli, int argc, char **argv)
 
 const struct command cmd_admin = {
     "admin",
-    N_("Commands of the standing agency and the operator"),
+    N_("Commands of reviewers, viewers and operators (after tamnong login)"),
     admin_main,
     N_("Usage: tamnong admin COMMAND ...\n"
        "\n"
-       "Commands open only to the plan's standing agency and the operator.\n"
+       "Commands open only to a person logged in (tamnong login) as reviewer,\n"
+       "viewer or operator; the certificate alone is not enough.\n"
        "\n"
        "Commands:\n"
        "  tamnong admin plan import [--check] [--json] FILE\n"
@@ -349,5 +352,12 @@ const struct command cmd_admin = {
        "  tamnong admin close PERIOD\n"
        "      Close PERIOD: freeze its figures as reported at the deadline.\n"
        "  tamnong admin report PERIOD --format html|md|csv [-o FILE]\n"
-       "      The consolidated report of PERIOD, in Vietnamese.\n"),
+       "      The consolidated report of PERIOD, in Vietnamese.\n"
+
+       "  tamnong admin user add LOGIN --agency CODE --role ROLE [--name NAME]\n"
+       "  tamnong admin user update LOGIN [--role ROLE] [--disable | --enable]\n"
+       "                                [--password] [--unlock]\n"
+       "      Add or change a person who logs in (operators).\n"
+       "  tamnong admin audit verify [--json]\n"
+       "      Check the audit log's hash chain; exit 65 when it is broken (operators).\n"),
 };

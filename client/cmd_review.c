@@ -1,4 +1,4 @@
-/* cmd_review: the standing agency's review commands, rows of the `tamnong
+/* cmd_review: the reviewer's commands, rows of the `tamnong
  * admin` group (cmd_admin.c): `admin submissions` lists the reports received
  * (or shows one with its content), online; `admin review ID --accept |
  * --return REASON` queues the decision in the outbox like every change
@@ -213,7 +213,8 @@ const struct command cmd_admin_submissions = {
        "                                 [--json]\n"
        "       tamnong admin submissions ID [--json]\n"
        "\n"
-       "List the reports the server received (all agencies for the standing agency),\n"
+       "List the reports the server received (all agencies for a reviewer, viewer\n"
+       "or operator; your own agency's without a log-in),\n"
        "or show report ID with its values, texts, attachments and task progress.\n"
        "STATE: submitted, accepted, returned, superseded.\n"),
 };

@@ -52,6 +52,8 @@ struct rpc_client {
     bool broken;
     bool skew_warned;
     int64_t clock_skew_ms;
+    uint8_t session[64]; /* a person's session token (session.h), sent with every call */
+    size_t session_len;
 };
 
 static void st_clear(struct rpc_status *st)
@@ -652,6 +654,8 @@ int rpc_call(struct rpc_client *c, const char *method, const ProtobufCMessage *r
     env.deadline_ms = (uint32_t)(budget > 2000 ? budget - 1000 : budget / 2);
     env.payload.data = payload;
     env.payload.len = plen;
+    env.session_token.data = c->session;
+    env.session_token.len = c->session_len;
     if (envelope_append_frame(&out, &env.base, c->max_frame) != 0) {
         st_fail(st, RPC_E_INTERNAL, _("The request is too large to send."));
         goto out;
@@ -723,6 +727,15 @@ out:
     buf_free(&out);
     free(payload);
     return rc;
+}
+
+void rpc_set_session(struct rpc_client *c, const uint8_t *token, size_t len)
+{
+    if (!c)
+        return;
+    c->session_len = len <= sizeof c->session ? len : 0;
+    if (c->session_len)
+        memcpy(c->session, token, c->session_len);
 }
 
 int64_t rpc_clock_skew_ms(const struct rpc_client *c)

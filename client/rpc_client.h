@@ -58,6 +58,10 @@ int rpc_connect(const struct client_config *cfg, struct rpc_client **out, struct
 int rpc_call(struct rpc_client *c, const char *method, const ProtobufCMessage *req,
              ProtobufCMessage **resp, struct rpc_status *st) __attribute__((warn_unused_result));
 
+/* Send this session token (a person's log-in) with every later call; len 0
+ * for none. */
+void rpc_set_session(struct rpc_client *c, const uint8_t *token, size_t len);
+
 /* Server clock minus local clock, from the last response (0 before any). */
 int64_t rpc_clock_skew_ms(const struct rpc_client *c);
 

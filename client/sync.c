@@ -19,6 +19,7 @@
 #include "i18n.h"
 #include "outbox.h"
 #include "output.h"
+#include "session.h"
 #include "rpc_client.h"
 #include "status.h"
 
@@ -271,6 +272,11 @@ static enum outcome ensure_conn(struct ctx *c)
         c->rpc = NULL;
         return classify(&c->st);
     }
+    /* A person logged in here (tamnong login): their reviews and reports
+     * go out under their name; without one, as the agency. */
+    struct session sess;
+    if (c->s && session_load(c->s->dir, c->cfg.cert_file, &sess) == 0)
+        rpc_set_session(c->rpc, sess.token, sizeof sess.token);
     if (!c->identity_checked) {
         enum outcome o = check_identity(c);
         if (o != OUT_OK) {

@@ -100,12 +100,27 @@ grep "TEST CLOCK" "$SERVER_LOG" | head -n 1 | sed 's/^.*tamnongd warning: //' | 
 echo "   tamnongd (pid $SERVER_PID) serves agencies on 127.0.0.1:$TN_PORT;"
 echo "   operations port 127.0.0.1:$TN_OPS_PORT says /healthz = $HTTP_STATUS $HTTP_BODY"
 
-say "Issuing the operator's certificate (the provincial IT office) and registering it as operator."
+say "Issuing the certificate of the provincial IT office (OPS) and registering it."
 agency_cert OPS --name "Trung tâm CNTT tỉnh (vận hành)"
-_capture timeout 60 "$BUILD/tamnongd" --config "$TN_CONF" register-cert "$PKI/agencies/OPS.pem" \
-    --agency OPS --name "Trung tâm CNTT tỉnh (vận hành)" --operator
-[ "$RC" = 0 ] || fail "register-cert OPS --operator failed: $OUT $ERR"
+agency_register OPS "Trung tâm CNTT tỉnh (vận hành)"
 printf '%s\n' "$OUT" "$ERR" | grep -v '^$' | show
+# The demo logs its persons in explicitly (below), not through the harness.
+TN_ROLE[OPS]=none TN_ROLE[SNNMT]=none
+
+# login_as CODE LOGIN: tamnong login, the password on standard input.
+login_as() {
+    echo "   [$1] \$ tamnong login $2      (password typed without echo)"
+    tn_in "$TN_PASSWORD" "$1" --state-dir "$STATE/$1" login "$2"
+    [ "$RC" = 0 ] || fail "tamnong login $2 as $1 failed (exit $RC): $ERR"
+    printf '%s\n' "$OUT" | no_skew | show
+}
+
+say "A certificate alone has only its agency's reporting rights. The first operator, a"
+echo "   person, is created on the server host:  tamnongd user-add ops.admin --agency OPS --role operator"
+user_add ops.admin OPS operator "Lê Văn Vận" || fail "tamnongd user-add failed: $ERR"
+printf '%s\n' "$ERR" | grep -v '^$' | show
+login_as OPS ops.admin
+as OPS 0 whoami
 
 register() { # CODE NAME
     say "Issuing a certificate for agency $1 ($2) and registering it."
@@ -157,6 +172,14 @@ printf '%s\n' "$ERR" | no_skew | show
 
 say "The operator imports the Lạng Sơn plan (Kế hoạch 176/KH-UBND) from $PLAN."
 as OPS 0 admin plan import "$PLAN"
+
+say "The operator gives the standing agency (SNNMT) a reviewer, who logs in on SNNMT's computer."
+echo "   [OPS] \$ tamnong admin user add snnmt.reviewer --agency SNNMT --role reviewer --name \"Hoàng Thị Duyệt\""
+tn_in "$TN_PASSWORD" OPS --state-dir "$STATE/OPS" admin user add snnmt.reviewer --agency SNNMT \
+    --role reviewer --name "Hoàng Thị Duyệt"
+[ "$RC" = 0 ] || fail "admin user add failed (exit $RC): $ERR"
+printf '%s\n' "$OUT" | show
+login_as SNNMT snnmt.reviewer
 
 say "The plan as the server now knows it: the tasks of group 4 (agriculture), as of today."
 as_head 14 OPS plan tasks --section 4
@@ -338,6 +361,10 @@ printf '     %-44s %s\n' "no agency set:" "$(app_sees "" "")" \
     "tamnong.scope = all (a reviewer's call):" "$(app_sees scope all)"
 [ "$(app_sees "" "")" = "(nothing)" ] || fail "tamnong_app sees submissions with no agency set"
 [ "$(app_sees agency_id "$CAOLOC")" = UBND-CAOLOC ] || fail "tamnong_app sees other agencies"
+
+say "Every change and every refusal left a row in the hash-chained audit log; the operator checks the chain."
+as OPS 0 admin audit verify
+psql_app -c "select id, person, agency, method, object, outcome from audit_log order by id desc limit 8" | show
 
 say "What /metrics shows now (request counters):"
 http_get /metrics

@@ -9,6 +9,7 @@ PACKAGES="
 build-essential pkg-config clang clang-format libclang-rt-14-dev
 protobuf-c-compiler libprotobuf-c-dev
 libuv1-dev libpq-dev libssl-dev openssl libsqlite3-dev sqlite3 libjansson-dev
+libsodium-dev libsodium23
 gettext
 postgresql-15 postgresql-client-15
 redis-server redis-tools postgresql-contrib

@@ -1,8 +1,10 @@
-/* admin_cli: `tamnongd register-cert`, run by an operator on the server host
- * before (instead of) the event loop, with blocking libpq. Maps a client
- * certificate's SHA-256 fingerprint to an agency, creating the agency when a
- * name is given. The checks (cert_check.c) and the SQL function
- * (cert_register, 008_signatures.sql) are those of the CertRegister RPC. */
+/* admin_cli: `tamnongd register-cert` and `tamnongd user-add`, run by an
+ * operator on the server host before (instead of) the event loop, with
+ * blocking libpq. register-cert maps a client certificate's SHA-256
+ * fingerprint to an agency, creating the agency when a name is given (the
+ * checks of cert_check.c and the SQL function cert_register of
+ * 008_signatures.sql, as the CertRegister RPC); user-add creates a person
+ * (the first operator). All SQL is in sql.c and runs with parameters. */
 #include "admin_cli.h"
 
 #include <stdbool.h>
@@ -10,10 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
+#include <sodium.h>
+#include <jansson.h>
 #include <libpq-fe.h>
 #include <jansson.h>
 
 #include "cert_check.h"
+#include "password.h"
 #include "sql.h"
 
 /* The file's bytes (at most CERT_PEM_MAX + 1, so a larger file is refused
@@ -173,6 +179,98 @@ int admin_cli_register_cert(const struct srv_config *c, const char *cert_file,
     rc = EX_OK;
 out:
     json_decref(answer);
+    PQclear(res);
+    PQfinish(pg);
+    return rc;
+}
+
+/* --- tamnongd user-add ------------------------------------------------------- */
+
+int admin_cli_user_add(const struct srv_config *c, const char *login, const char *agency_code,
+                       const char *role, const char *name)
+{
+    char password[PASSWORD_MAX + 2];
+    char hash[crypto_pwhash_STRBYTES];
+    char sqlstate[6] = "";
+    int rc = EX_SOFTWARE;
+    PGconn *pg = NULL;
+    PGresult *res = NULL;
+
+    if (password_init() != 0) {
+        fprintf(stderr, "tamnongd: libsodium cannot start\n");
+        return EX_SOFTWARE;
+    }
+    if (isatty(STDIN_FILENO))
+        fprintf(stderr, "Password for %s (8 to %d bytes, one line): ", login, PASSWORD_MAX);
+    if (!fgets(password, sizeof password, stdin)) {
+        fprintf(stderr, "tamnongd: no password on standard input\n");
+        return EX_USAGE;
+    }
+    password[strcspn(password, "\r\n")] = '\0';
+    size_t n = strlen(password);
+    if (n < PASSWORD_MIN || n > PASSWORD_MAX) {
+        sodium_memzero(password, sizeof password);
+        fprintf(stderr, "tamnongd: the password must have %d to %d bytes\n", PASSWORD_MIN,
+                PASSWORD_MAX);
+        return EX_DATAERR;
+    }
+    int hrc = password_hash(password, (unsigned long long)c->password_opslimit,
+                            c->password_memlimit, hash, sizeof hash);
+    sodium_memzero(password, sizeof password);
+    if (hrc != 0) {
+        fprintf(stderr, "tamnongd: cannot hash the password (out of memory?)\n");
+        return EX_OSERR;
+    }
+
+    const char *const kw[] = {"application_name", "dbname", NULL};
+    const char *const val[] = {"tamnongd-admin", srv_config_owner_conninfo(c), NULL};
+    pg = PQconnectdbParams(kw, val, 1);
+    if (!pg || PQstatus(pg) != CONNECTION_OK) {
+        print_pg_error("cannot connect to PostgreSQL", pg, NULL);
+        rc = EX_UNAVAILABLE;
+        goto out;
+    }
+    /* As register-cert: the owner, in one transaction with the scope that
+     * sees every agency's persons (row-level security is forced on it too). */
+    if (!(res = run(pg, "BEGIN", sql_tx_begin, 0, NULL, PGRES_COMMAND_OK, sqlstate)))
+        goto out;
+    PQclear(res);
+    if (!(res = run(pg, "setting the scope", sql_owner_scope_all, 0, NULL, PGRES_TUPLES_OK,
+                    sqlstate)))
+        goto out;
+    PQclear(res);
+    const char *const v[] = {agency_code, login, name ? name : "", role, hash};
+    if (!(res = run(pg, "adding the person", sql_admin_person_add, 5, v, PGRES_TUPLES_OK,
+                    sqlstate))) {
+        if (strncmp(sqlstate, "23", 2) == 0) {
+            fprintf(stderr, "tamnongd: the name is not acceptable (at most 255 bytes)\n");
+            rc = EX_DATAERR;
+        }
+        goto out;
+    }
+    json_t *doc = PQntuples(res) == 1 ? json_loads(PQgetvalue(res, 0, 0), 0, NULL) : NULL;
+    json_t *e = json_object_get(doc, "error");
+    if (!doc || e) {
+        const char *st = json_string_value(json_object_get(e, "status"));
+        const char *m = json_string_value(json_object_get(e, "message"));
+        fprintf(stderr, "tamnongd: %s\n", m ? m : "the database gave an unreadable answer");
+        rc = !st                                 ? EX_SOFTWARE
+             : strcmp(st, "ALREADY_EXISTS") == 0 ? EX_CANTCREAT
+             : strcmp(st, "NOT_FOUND") == 0      ? EX_NOUSER
+                                                 : EX_DATAERR;
+        json_decref(doc);
+        goto out;
+    }
+    json_decref(doc);
+    PGresult *done = run(pg, "COMMIT", sql_tx_commit, 0, NULL, PGRES_COMMAND_OK, sqlstate);
+    if (!done)
+        goto out;
+    PQclear(done);
+    printf("%s %s %s\n", login, agency_code, role);
+    fflush(stdout);
+    fprintf(stderr, "tamnongd: person %s added to agency %s as %s\n", login, agency_code, role);
+    rc = EX_OK;
+out:
     PQclear(res);
     PQfinish(pg);
     return rc;

@@ -16,6 +16,16 @@ const struct agency_identity *call_agency(const struct call *call)
     return conn_agency(call->conn);
 }
 
+const struct call_identity *call_ident(const struct call *call)
+{
+    return &call->ident;
+}
+
+void call_set_person(struct call *call, const char *login)
+{
+    snprintf(call->ident.login, sizeof call->ident.login, "%s", login);
+}
+
 struct db_pool *call_db(const struct call *call)
 {
     return conn_server(call->conn)->db;

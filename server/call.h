@@ -21,12 +21,29 @@
 
 #include "auth.h"
 #include "db.h"
+#include "roles.h"
 #include "tamnong.pb-c.h"
 
 struct call;
 struct server;
 
+/* Who makes this call: the certificate's agency (call_agency) and, with a
+ * valid session token, the person (dispatch.c fills it before the handler
+ * runs). Without a session role is ROLE_AGENCY and login is "". */
+struct call_identity {
+    enum role role;
+    int64_t person_id; /* 0 without a session */
+    char login[65];    /* the person; for an audit row also the log-in's name */
+    char display_name[256];
+    int64_t expires_ms; /* session expiry, Unix ms */
+    int64_t idle_expires_ms;
+    char token_sha256[65]; /* hex SHA-256 of the session token, "" without */
+};
+
 const struct agency_identity *call_agency(const struct call *call);
+const struct call_identity *call_ident(const struct call *call);
+/* For the Login handler: the person the audit row names. */
+void call_set_person(struct call *call, const char *login);
 struct db_pool *call_db(const struct call *call);
 struct server *call_server(const struct call *call);
 /* Absolute deadline, loop time in ms (uv_now). */

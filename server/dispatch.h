@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "call.h"
 #include "conn.h"
 #include "tamnong.pb-c.h"
 
@@ -37,6 +38,7 @@ struct call {
     int status; /* for done(NULL): set by call_fail, -1 = unset */
     ProtobufCMessage *input;
     char message[160];
+    struct call_identity ident; /* call.h */
 };
 
 /* Serve one frame of an identified connection; now_ns is uv_hrtime() when

@@ -88,8 +88,7 @@ void handler_query_arg(struct call *call, ProtobufCClosure done, enum sql_stmt s
 
 bool handler_caller_is_admin(const struct call *call)
 {
-    const struct agency_identity *who = call_agency(call);
-    return who && (who->standing || who->operator_cert);
+    return role_sees_all(call_ident(call)->role);
 }
 
 bool handler_require_admin(struct call *call, ProtobufCClosure done)
@@ -97,7 +96,8 @@ bool handler_require_admin(struct call *call, ProtobufCClosure done)
     if (handler_caller_is_admin(call))
         return true;
     handler_fail(call, done, TAMNONG__STATUS__PERMISSION_DENIED,
-                 "only the standing agency or the operator may do this");
+                 "only a reviewer, viewer or operator may do this (log in first: tamnong "
+                 "login)");
     return false;
 }
 
@@ -145,6 +145,7 @@ static const struct {
 } refusal_status[] = {
     {"INVALID_ARGUMENT", TAMNONG__STATUS__INVALID_ARGUMENT},
     {"NOT_FOUND", TAMNONG__STATUS__NOT_FOUND},
+    {"UNAUTHENTICATED", TAMNONG__STATUS__UNAUTHENTICATED},
     {"ALREADY_EXISTS", TAMNONG__STATUS__ALREADY_EXISTS},
     {"PERMISSION_DENIED", TAMNONG__STATUS__PERMISSION_DENIED},
     {"RESOURCE_EXHAUSTED", TAMNONG__STATUS__RESOURCE_EXHAUSTED},

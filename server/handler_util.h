@@ -33,11 +33,12 @@ void handler_query_arg(struct call *call, ProtobufCClosure done, enum sql_stmt s
 void handler_fail(struct call *call, ProtobufCClosure done, int status, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* The caller is the standing agency or an operator. */
+/* The caller sees every agency: a person session as reviewer, viewer or
+ * operator (roles.h). A certificate alone never is. */
 bool handler_caller_is_admin(const struct call *call);
 
-/* Answer PERMISSION_DENIED unless the caller is the standing agency or an
- * operator; true when the caller may go on. */
+/* Answer PERMISSION_DENIED unless handler_caller_is_admin; true when the
+ * caller may go on. (dispatch.c has already checked the method's roles.) */
 bool handler_require_admin(struct call *call, ProtobufCClosure done)
     __attribute__((warn_unused_result));
 

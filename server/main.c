@@ -12,6 +12,7 @@
 #include <sysexits.h>
 
 #include "admin_cli.h"
+#include "password.h"
 #include "call.h"
 #include "conn.h"
 #include "db.h"
@@ -55,28 +56,34 @@ static int exit_code = EX_OK;
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: tamnongd [--config FILE] [--check-config | --migrate]\n"
-            "       tamnongd [--config FILE] register-cert CERT.pem --agency CODE [--name NAME]\n"
-            "                [--operator]\n"
-            "       tamnongd --version | --help\n"
-            "\n"
-            "The province server of tamnong: agencies connect with mutual TLS.\n"
-            "\n"
-            "  -c, --config FILE   configuration file (default $TAMNONG_CONFIG, else %s)\n"
-            "      --check-config  load the configuration and the TLS files, report, exit\n"
-            "      --migrate       apply pending database migrations and exit\n"
-            "  -V, --version       print the version and exit\n"
-            "  -h, --help          print this help and exit\n"
-            "\n"
-            "  register-cert CERT.pem --agency CODE [--name NAME] [--operator]\n"
-            "      map an agency certificate (by its SHA-256 fingerprint) to agency CODE,\n"
-            "      creating the agency with NAME if it does not exist yet; with --operator\n"
-            "      the certificate may also run the operator commands\n"
-            "\n"
-            "Signals: SIGTERM/SIGINT drain in-flight requests and exit 0;\n"
-            "SIGHUP reloads the TLS certificate, key, CA and CRL.\n",
-            DEFAULT_CONFIG);
+    fprintf(
+        out,
+        "Usage: tamnongd [--config FILE] [--check-config | --migrate]\n"
+        "       tamnongd [--config FILE] register-cert CERT.pem --agency CODE [--name NAME]\n"
+        "       tamnongd [--config FILE] user-add LOGIN --agency CODE --role ROLE [--name NAME]\n"
+        "       tamnongd --version | --help\n"
+        "\n"
+        "The province server of tamnong: agencies connect with mutual TLS.\n"
+        "\n"
+        "  -c, --config FILE   configuration file (default $TAMNONG_CONFIG, else %s)\n"
+        "      --check-config  load the configuration and the TLS files, report, exit\n"
+        "      --migrate       apply pending database migrations and exit\n"
+        "  -V, --version       print the version and exit\n"
+        "  -h, --help          print this help and exit\n"
+        "\n"
+        "  register-cert CERT.pem --agency CODE [--name NAME]\n"
+        "      map an agency certificate (by its SHA-256 fingerprint) to agency CODE,\n"
+        "      creating the agency with NAME if it does not exist yet. A certificate\n"
+        "      alone has its agency's reporting rights, never more (--operator is\n"
+        "      ignored: operators are persons, see user-add)\n"
+        "  user-add LOGIN --agency CODE --role ROLE [--name NAME]\n"
+        "      create a person (the first operator, typically) of agency CODE with\n"
+        "      ROLE reporter, reviewer, viewer or operator; the password is read\n"
+        "      from standard input (one line, 8 to 1024 bytes)\n"
+        "\n"
+        "Signals: SIGTERM/SIGINT drain in-flight requests and exit 0;\n"
+        "SIGHUP reloads the TLS certificate, key, CA and CRL.\n",
+        DEFAULT_CONFIG);
 }
 
 /* --- life cycle ------------------------------------------------------------------ */
@@ -216,6 +223,10 @@ static int serve(void)
     int rc;
 
     signal(SIGPIPE, SIG_IGN);
+    if (password_init() != 0) {
+        log_error("libsodium cannot start (no entropy source?)");
+        return EX_SOFTWARE;
+    }
     if (cfg.migrate_on_start && (rc = run_migrations()) != EX_OK)
         return rc;
 
@@ -314,8 +325,8 @@ static int serve(void)
 struct args {
     const char *config;
     bool check_config, migrate, version, help;
-    const char *command; /* "register-cert" or NULL */
-    const char *cert, *agency, *name;
+    const char *command;                     /* "register-cert", "user-add" or NULL */
+    const char *cert, *agency, *name, *role; /* cert: the LOGIN of user-add */
     bool operator_role;
 };
 
@@ -360,9 +371,11 @@ static int parse_args(int argc, char **argv, struct args *a)
             slot = &a->agency;
         else if (a->command && is_opt(arg, "--name"))
             slot = &a->name;
+        else if (a->command && is_opt(arg, "--role"))
+            slot = &a->role;
         else if (a->command && strcmp(arg, "--operator") == 0)
             a->operator_role = true;
-        else if (!a->command && strcmp(arg, "register-cert") == 0)
+        else if (!a->command && (strcmp(arg, "register-cert") == 0 || strcmp(arg, "user-add") == 0))
             a->command = arg;
         else if (a->command && !a->cert && arg[0] != '-')
             a->cert = arg;
@@ -377,8 +390,14 @@ static int parse_args(int argc, char **argv, struct args *a)
                 return EX_USAGE;
         }
     }
-    if (a->command && (!a->cert || !a->agency)) {
+    bool user_add = a->command && strcmp(a->command, "user-add") == 0;
+    if (a->command && !user_add && (!a->cert || !a->agency)) {
         fprintf(stderr, "tamnongd: usage: tamnongd register-cert CERT.pem --agency CODE "
+                        "[--name NAME]\n");
+        return EX_USAGE;
+    }
+    if (user_add && (!a->cert || !a->agency || !a->role)) {
+        fprintf(stderr, "tamnongd: usage: tamnongd user-add LOGIN --agency CODE --role ROLE "
                         "[--name NAME]\n");
         return EX_USAGE;
     }
@@ -435,8 +454,14 @@ int main(int argc, char **argv)
         }
     } else if (a.migrate) {
         rc = run_migrations();
+    } else if (a.command && strcmp(a.command, "user-add") == 0) {
+        rc = admin_cli_user_add(&cfg, a.cert, a.agency, a.role, a.name);
     } else if (a.command) {
-        rc = admin_cli_register_cert(&cfg, a.cert, a.agency, a.name, a.operator_role);
+        if (a.operator_role)
+            fprintf(stderr, "tamnongd: warning: --operator is ignored: a certificate alone "
+                            "never has operator rights; create an operator person with "
+                            "tamnongd user-add LOGIN --agency CODE --role operator\n");
+        rc = admin_cli_register_cert(&cfg, a.cert, a.agency, a.name, false);
     } else {
         rc = serve();
     }

@@ -70,6 +70,32 @@ const struct sql_statement sql_statements[SQL__COUNT] = {
     [SQL_PERIOD_STATUS] = {"period_status", "SELECT period_status($1::bigint, $2, $3)", 3},
     [SQL_DEADLINE_EXTEND] = {"deadline_extend",
                              "SELECT deadline_extend($1::bigint, $2::uuid, $3, $4, $5, $6, $7)", 7},
+    /* A live session of this token over this certificate, marked as used:
+     * not revoked, not past its absolute expiry, used within the idle time,
+     * its person not disabled. */
+    [SQL_SESSION_LOOKUP] = {"session_lookup",
+                            "UPDATE session s SET last_used_at = clock_timestamp() FROM person p "
+                            "WHERE s.token_sha256 = decode($1, 'hex') AND s.fingerprint = $2 "
+                            "AND s.revoked_at IS NULL AND s.expires_at > clock_timestamp() "
+                            "AND s.last_used_at > clock_timestamp() - $3::bigint * "
+                            "interval '1 millisecond' AND p.id = s.person_id AND NOT p.disabled "
+                            "RETURNING p.id, p.login, p.display_name, p.role, tn_ms(s.expires_at), "
+                            "tn_ms(clock_timestamp() + $3::bigint * interval '1 millisecond')",
+                            3},
+    [SQL_LOGIN_BEGIN] = {"login_begin", "SELECT login_begin($1)", 1},
+    [SQL_LOGIN_FINISH] = {"login_finish",
+                          "SELECT login_finish($1, $2::boolean, $3::bigint, decode($4, 'hex'), "
+                          "$5, $6::bigint, $7::bigint, $8::bigint)",
+                          8},
+    [SQL_LOGOUT] = {"logout",
+                    "UPDATE session SET revoked_at = clock_timestamp() "
+                    "WHERE token_sha256 = decode($1, 'hex') AND revoked_at IS NULL",
+                    1},
+    [SQL_USER_ADD] = {"user_add", "SELECT person_add($1, $2, $3, $4, $5)", 5},
+    [SQL_USER_UPDATE] = {"user_update",
+                         "SELECT person_update($1, $2, $3::boolean, $4, $5::boolean)", 5},
+    [SQL_AUDIT_APPEND] = {"audit_append", "SELECT audit_append($1, $2, $3, $4, $5, $6, $7)", 7},
+    [SQL_AUDIT_VERIFY] = {"audit_verify", "SELECT audit_verify()", 0},
 };
 
 /* --- blocking side: transactions ------------------------------------------ */
@@ -103,3 +129,9 @@ const char *const sql_migrate_record = "INSERT INTO schema_migrations (version, 
  * $5 role) -> cert_register jsonb (008_signatures.sql), without request id. */
 const char *const sql_admin_cert_register =
     "SELECT cert_register(NULL, NULL, NULL, $1, $2, $3, $4, $5)";
+
+/* --- tamnongd user-add (admin_cli.c) -------------------------------------- */
+
+/* ($1 agency code, $2 login, $3 display name, $4 role, $5 Argon2id hash) ->
+ * person json or {"error": {status, message}} (006_identity.sql). */
+const char *const sql_admin_person_add = "SELECT person_add($1, $2, $3, $4, $5)";

@@ -41,6 +41,18 @@ enum sql_stmt {
     SQL_SUBMIT_SIGNED, /* (agency id, uuid, sha256, doc json, signer subject, signer sha256) */
     SQL_CERT_REGISTER, /* (agency id, uuid, sha256, fingerprint, agency code, subject) */
     SQL_CERT_REVOKE,   /* (agency id, uuid, sha256, fingerprint, reason) */
+    /* Persons, sessions and audit (006_identity.sql). */
+    SQL_SESSION_LOOKUP, /* (token sha256 hex, fingerprint, idle ms) -> person id, login, name,
+                           role, expires ms, idle expires ms; no row = not valid */
+    SQL_LOGIN_BEGIN,    /* (login) -> {locked, locked_until_ms, person_id, hash, agency_id,
+                           disabled} */
+    SQL_LOGIN_FINISH,   /* (login, ok, person id, token sha256 hex, fingerprint, agency id,
+                           idle ms, max ms) -> session json or refusal */
+    SQL_LOGOUT,         /* (token sha256 hex) -> rows ended */
+    SQL_USER_ADD,       /* (agency code, login, name, role, hash) -> person json */
+    SQL_USER_UPDATE,    /* (login, role, disabled, hash, unlock) -> person json */
+    SQL_AUDIT_APPEND,   /* (person, agency, fingerprint, method, object, outcome, sha256) */
+    SQL_AUDIT_VERIFY,   /* () -> {ok, rows, id, reason, message, head} */
     SQL__COUNT
 };
 
@@ -65,5 +77,6 @@ extern const char *const sql_migrate_create_table; /* () */
 extern const char *const sql_migrate_applied;      /* () -> version, name */
 extern const char *const sql_migrate_record;       /* (version, name) */
 extern const char *const sql_admin_cert_register;  /* (fp, code, name, subject, role) -> jsonb */
+extern const char *const sql_admin_person_add;     /* (agency, login, name, role, hash) -> json */
 
 #endif

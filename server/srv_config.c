@@ -73,6 +73,15 @@ const struct cfg_option srv_config_options[] = {
         "deadline of a request that carries none (requested deadlines are capped at 10x this)"),
     OPT("drain_timeout", CFG_DURATION, drain_timeout_ms, "20s", 0, 600000,
         "on SIGTERM, how long in-flight requests may take before connections are closed"),
+    /* persons and sessions */
+    OPT("session_idle_timeout", CFG_DURATION, session_idle_ms, "30m", 1000, 86400000L * 7,
+        "a person's session not used for this long ends (log in again)"),
+    OPT("session_max_age", CFG_DURATION, session_max_ms, "12h", 1000, 86400000L * 30,
+        "a person's session ends this long after the log-in, however much it is used"),
+    OPT("password_opslimit", CFG_INT, password_opslimit, "2", 1, 32,
+        "Argon2id passes for new password hashes (libsodium INTERACTIVE is 2; tests use 1)"),
+    OPT("password_memlimit", CFG_SIZE, password_memlimit, "64m", 8192, 4096L * 1024 * 1024,
+        "Argon2id memory for new password hashes (libsodium INTERACTIVE is 64m; tests use 8k)"),
     /* logging */
     OPT("log_level", CFG_STRING, log_level, "info", 0, 0, "error, warning, notice, info or debug"),
     /* tests and demos only */

@@ -39,6 +39,11 @@ struct srv_config {
     long idle_timeout_ms;
     long default_deadline_ms; /* when a request carries none */
     long drain_timeout_ms;    /* SIGTERM: how long in-flight work may take */
+    /* persons and sessions (docs/security.md) */
+    long session_idle_ms;     /* a session unused this long ends */
+    long session_max_ms;      /* a session ends this long after log-in, used or not */
+    long password_opslimit;   /* Argon2id passes (libsodium opslimit) */
+    size_t password_memlimit; /* Argon2id memory in bytes (libsodium memlimit) */
     /* logging */
     char *log_level;
     /* tests and demos only */

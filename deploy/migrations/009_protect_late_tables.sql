@@ -33,3 +33,30 @@ SELECT tamnong_protect_agency_table('period_snapshot', 'SELECT, INSERT');
 SELECT tamnong_protect_agency_table('period_snapshot_value', 'SELECT, INSERT');
 SELECT tamnong_protect_plan_table('period_close');
 GRANT INSERT, UPDATE ON period_close TO tamnong_app;
+
+-- 006: persons and their sessions. A person belongs to an agency: visible to
+-- calls of that agency (a log-in and the session check of every request run
+-- with the certificate's agency set, so a person of another agency does not
+-- exist for them: the same "wrong user name or password") and to scope 'all'
+-- (the operator's UserAdd/UserUpdate). A session is visible through its
+-- person. Failed log-ins and lockouts are kept per user name, known or not
+-- (no agency in them), so they are not under row-level security.
+SELECT tamnong_protect_agency_table('person', 'SELECT, INSERT, UPDATE');
+ALTER TABLE session ENABLE ROW LEVEL SECURITY;
+ALTER TABLE session FORCE ROW LEVEL SECURITY;
+CREATE POLICY person_sessions ON session
+    USING (EXISTS (SELECT 1 FROM person p WHERE p.id = person_id))
+    WITH CHECK (EXISTS (SELECT 1 FROM person p WHERE p.id = person_id));
+GRANT SELECT, INSERT, UPDATE ON session TO tamnong_app;
+GRANT USAGE ON SEQUENCE session_id_seq TO tamnong_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON login_failure, login_throttle TO tamnong_app;
+GRANT USAGE ON SEQUENCE login_failure_id_seq TO tamnong_app;
+
+-- The audit log: one chain over every agency's calls, appended by every call
+-- (audit_append reads the last row to chain to it), read only by the
+-- operator's AuditVerify (dispatch enforces that). So it is not under
+-- row-level security; the application role may only read and append (no
+-- UPDATE, DELETE or TRUNCATE by grant, and 006's trigger refuses them for
+-- everyone).
+GRANT SELECT, INSERT ON audit_log TO tamnong_app;
+GRANT USAGE ON SEQUENCE audit_log_id_seq TO tamnong_app;

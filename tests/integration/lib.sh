@@ -21,7 +21,15 @@
 #                         and sets SERVER_RC; server_alive
 #   agency_register CODE NAME      issue the agency's cert, register-cert it
 #   client_config CODE [key=value ...]   $TN_TMP/client-CODE.conf (key 0600)
-#   tn CODE ARGS...       run the client as CODE; sets RC, OUT, ERR
+#   tn CODE ARGS...       run the client as CODE; sets RC, OUT, ERR. `tn CODE
+#                         [--state-dir D] admin ...` first makes sure a person
+#                         of CODE is logged in there (session_ensure), as the
+#                         role ${TN_ROLE[CODE]:-$TN_SESSION_ROLE} (operator);
+#                         TN_ROLE[CODE]=none: certificate only, no person
+#   user_add LOGIN CODE ROLE [NAME]   tamnongd user-add (password $TN_PASSWORD)
+#   session_ensure CODE [ROLE] [CLIENT-OPTIONS...]   person tn-<code>-<role>
+#                         added once and logged in once per state dir
+#   session_token CODE    hex token of CODE's stored session ("" when none)
 #   wire ARGS...          tests/integration/wire.py against our server
 #   http_get PATH         GET on the ops port; sets HTTP_STATUS and HTTP_BODY
 #   assert_eq / assert_contains / assert_not_contains / fail / step / wait_for
@@ -58,6 +66,10 @@ SERVER_PID=""
 SERVER_LOG=$TN_TMP/tamnongd.log
 SERVER_RC=""
 RC=0 OUT="" ERR=""
+# Persons (docs/security.md): the role tn CODE admin logs in as, per code.
+declare -A TN_ROLE=()
+TN_SESSION_ROLE=${TN_SESSION_ROLE:-operator}
+TN_PASSWORD="mật khẩu thử nghiệm"
 HTTP_STATUS=0 HTTP_BODY=""
 
 PG_BIN=""
@@ -300,6 +312,8 @@ write_server_config() {
         echo "migrations_dir = $TN_REPO/deploy/migrations"
         echo "migrate_on_start = yes"
         echo "log_level = debug"
+        echo "password_opslimit = 1" # cheap Argon2id: tests hash many passwords
+        echo "password_memlimit = 8k"
         local kv
         for kv in "$@"; do
             echo "${kv%%=*} = ${kv#*=}"
@@ -415,12 +429,91 @@ _capture() { # CMD...: sets RC, OUT, ERR
 }
 
 # tn CODE ARGS...: the real client as agency CODE (config made on first use).
-# Sets RC, OUT, ERR; always returns 0 (tests assert on RC).
+# Sets RC, OUT, ERR; always returns 0 (tests assert on RC). Before an admin
+# command, a person of CODE is logged in (see the header).
 tn() {
     local code=$1
     shift
     [ -f "$TN_TMP/client-$code.conf" ] || client_config "$code" >/dev/null
+    local pre=() a
+    for a in "$@"; do
+        if [ "$a" = admin ]; then
+            local role=${TN_ROLE[$code]:-$TN_SESSION_ROLE}
+            [ "$role" = none ] || session_ensure "$code" "$role" "${pre[@]}"
+            break
+        fi
+        case $a in -*) pre+=("$a") ;; *) [ "${#pre[@]}" -gt 0 ] && pre+=("$a") || break ;; esac
+    done
     _capture timeout 60 "$BUILD/tamnong" --config "$TN_TMP/client-$code.conf" "$@"
+}
+
+# tn_in INPUT CODE ARGS...: tn with INPUT (one line) on standard input.
+tn_in() {
+    local input=$1 code=$2
+    shift 2
+    [ -f "$TN_TMP/client-$code.conf" ] || client_config "$code" >/dev/null
+    local o=$TN_TMP/.out e=$TN_TMP/.err
+    printf '%s\n' "$input" | timeout 60 "$BUILD/tamnong" --config "$TN_TMP/client-$code.conf" \
+        "$@" >"$o" 2>"$e"
+    RC=$?
+    OUT=$(cat "$o")
+    ERR=$(cat "$e")
+    [ "${TN_VERBOSE:-0}" = 1 ] && echo "+ (stdin) tamnong $* -> $RC $OUT $ERR" >&2
+    return 0
+}
+
+# user_add LOGIN CODE ROLE [NAME]: tamnongd user-add with $TN_PASSWORD; sets
+# RC, OUT, ERR.
+user_add() {
+    [ -f "$TN_CONF" ] || write_server_config
+    server_migrate
+    local o=$TN_TMP/.out e=$TN_TMP/.err
+    printf '%s\n' "$TN_PASSWORD" | timeout 60 "$BUILD/tamnongd" --config "$TN_CONF" user-add \
+        "$1" --agency "$2" --role "$3" --name "${4:-Người thử $1}" >"$o" 2>"$e"
+    RC=$?
+    OUT=$(cat "$o")
+    ERR=$(cat "$e")
+    return "$RC"
+}
+
+# session_login CODE ROLE: the test person's user name.
+session_login() {
+    local c
+    c=$(printf '%s' "$1" | tr 'A-Z' 'a-z')
+    echo "tn-$c-$2"
+}
+
+# session_ensure CODE [ROLE] [CLIENT-OPTIONS...]: person tn-<code>-<role> of
+# CODE exists and is logged in with these client options (e.g. --state-dir
+# DIR); each done once. Keeps RC, OUT, ERR of the caller.
+session_ensure() {
+    local code=$1 role=${2:-$TN_SESSION_ROLE}
+    shift $(($# >= 2 ? 2 : 1))
+    local login
+    login=$(session_login "$code" "$role")
+    local save_rc=$RC save_out=$OUT save_err=$ERR
+    if [ ! -f "$TN_TMP/.person-$login" ]; then
+        user_add "$login" "$code" "$role" || fail "tamnongd user-add $login failed: $OUT $ERR"
+        touch "$TN_TMP/.person-$login"
+    fi
+    local key
+    key=$(printf '%s ' "$code" "$role" "$@" | sha256sum | cut -c1-16)
+    if [ ! -f "$TN_TMP/.session-$key" ]; then
+        tn_in "$TN_PASSWORD" "$code" "$@" login "$login"
+        [ "$RC" = 0 ] || fail "tamnong login $login as $code failed (exit $RC): $OUT $ERR"
+        touch "$TN_TMP/.session-$key"
+    fi
+    RC=$save_rc OUT=$save_out ERR=$save_err
+}
+
+# session_token CODE: the hex session token stored for CODE in the default
+# state dir ("" when none).
+session_token() {
+    local fp f
+    fp=$(fingerprint "$PKI/agencies/$1.pem" 2>/dev/null) || return 0
+    f=$HOME/.local/state/tamnong/session-${fp:0:16}
+    [ -f "$f" ] && head -1 "$f"
+    return 0
 }
 
 # tn_conf CONF ARGS...: the client with an explicit config file.

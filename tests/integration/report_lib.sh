@@ -2,9 +2,11 @@
 # (source it after lib.sh). A small plan with two departments and two
 # districts, the server with it imported, and rpc/pyj helpers.
 #
-#   report_setup [server key=value ...]   PostgreSQL, PKI, tamnongd; agencies OPS (operator),
-#                     SNN (standing), SCT, UBND-A, UBND-B; the plan imported
-#   rpc CODE STEPS    tests/integration/rpc.py as agency CODE; sets RC, OUT
+#   report_setup [server key=value ...]  PostgreSQL, PKI, tamnongd; agencies OPS (an operator
+#                     logged in), SNN (standing; a reviewer logged in), SCT,
+#                     UBND-A, UBND-B (certificates only); the plan imported
+#   rpc CODE STEPS    tests/integration/rpc.py as agency CODE, with CODE's
+#                     person session when one was made (session_ensure); sets RC, OUT
 #   rpc1 CODE M MSG   one call; sets ST (status), MSG (message), R (resp JSON)
 #   pyj JSON EXPR     evaluate a python expression on the document `d`
 #   sql QUERY         psql -tA as the owner with scope 'all' (sees every
@@ -26,7 +28,8 @@ rpc() {
     local code=$1
     shift
     _capture timeout 120 python3 "$TN_RPC" --port "$TN_PORT" --ca "$PKI/ca.pem" \
-        --cert "$PKI/agencies/$code.pem" --key "$PKI/agencies/$code.key" "$@"
+        --cert "$PKI/agencies/$code.pem" --key "$PKI/agencies/$code.key" \
+        --session-token "$(session_token "$code")" "$@"
 }
 
 # ST, MSG and R are read by the test scripts.
@@ -156,15 +159,15 @@ EOF
 
 report_setup() {
     setup_all "$@"
-    agency_cert OPS --name "Đơn vị vận hành"
-    _capture timeout 60 "$BUILD/tamnongd" --config "$TN_CONF" register-cert \
-        "$PKI/agencies/OPS.pem" --agency OPS --name "Đơn vị vận hành" --operator
-    assert_eq 0 "$RC" "register-cert OPS --operator"
+    agency_register OPS "Đơn vị vận hành"
     agency_register SNN "Sở Nông nghiệp"
     agency_register SCT "Sở Công Thương"
     agency_register UBND-A "UBND huyện A"
     agency_register UBND-B "UBND huyện B"
     report_plan
+    session_ensure OPS operator
+    TN_ROLE[SNN]=reviewer
+    session_ensure SNN reviewer
     rpc1 OPS PlanImport "{\"file_name\": \"report.plan\", \"content\": {\"file\": \"$TN_TMP/report.plan\"}}"
     assert_eq OK "$ST" "plan import ($MSG)"
 }

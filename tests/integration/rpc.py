@@ -7,7 +7,9 @@ decoded by hand from the field numbers read out of proto/tamnong.proto).
 
 STEPS is a JSON list; each step is {"m": "Submit", "msg": {...}} (one call on
 the current connection) or {"reconnect": true} (drop the connection without a
-goodbye and open a new one). A single object is one step. Field values:
+goodbye and open a new one). A single object is one step. --session-token HEX
+sends a person's session with every call; a step's "token": HEX (or "" for
+none) overrides it for that call. Field values:
 strings as JSON strings (encoded UTF-8; a NUL is "\\u0000"), or {"hex": "..."}
 for raw bytes (invalid UTF-8); bytes fields as hex strings, or {"file": PATH,
 "start": S, "len": N} for a piece of a file; repeated fields as lists; nested
@@ -178,12 +180,15 @@ class Conn:
         # frames: a ping answered means identified.
         self.call("Ping", {"skip_database": True})
 
-    def call(self, method, msg):
+    def call(self, method, msg, token=None):
         idx = [m[0] for m in METHODS].index(method)
         _, in_type, out_type = METHODS[idx]
         rid = self.next_id
         self.next_id += 1
-        self.s.sendall(wire.frame(wire.request(rid, idx, encode(in_type, msg))))
+        if token is None:
+            token = self.args.session_token
+        self.s.sendall(wire.frame(wire.request(rid, idx, encode(in_type, msg),
+                                               session_token=bytes.fromhex(token or ""))))
         self.s.settimeout(self.args.timeout)
         while True:
             if len(self.reader) >= 4:
@@ -221,6 +226,7 @@ def main():
     p.add_argument("--key")
     p.add_argument("--server-name", default="localhost")
     p.add_argument("--timeout", type=float, default=20.0)
+    p.add_argument("--session-token", default="", help="hex session token to send")
     p.add_argument("steps", help="the JSON, or @FILE to read it from a file")
     args = p.parse_args()
     if args.steps.startswith("@"):
@@ -247,7 +253,7 @@ def main():
             msg = st.get("msg", {})
             if st.get("sign"):
                 msg = dict(msg, signature=sign_submit(msg, st["sign"]))
-            results.append(c.call(st["m"], msg))
+            results.append(c.call(st["m"], msg, st.get("token")))
         c.s.close()
     except (OSError, ssl.SSLError, ConnectionError) as e:
         results.append({"error": type(e).__name__ + ": " + str(e)})

@@ -3,8 +3,9 @@
 # Import as the operator (counts = the file's [declares]), re-import (no new
 # version), import a changed copy (new version, changes named); spot checks
 # against the seed; agencies as of a date (mergers, end of the district
-# level); leads follow successors; period arithmetic; the standing agency may
-# import, others may not; Vietnamese names come back byte for byte.
+# level); leads follow successors; period arithmetic; only an operator's
+# log-in may import, a certificate alone (even the standing agency's) may
+# not; Vietnamese names come back byte for byte.
 source "$(dirname "$0")/lib.sh"
 
 PLAN=$TN_REPO/deploy/plans/lang-son.plan
@@ -19,14 +20,6 @@ print(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False))' "$1" "$2"
         fail "cannot evaluate $2 on: ${1:0:600}"
 }
 
-# register_operator CODE NAME: a certificate registered with --operator.
-register_operator() {
-    agency_cert "$1" --name "$2"
-    _capture timeout 60 "$BUILD/tamnongd" --config "$TN_CONF" register-cert \
-        "$PKI/agencies/$1.pem" --agency "$1" --name "$2" --operator
-    assert_eq 0 "$RC" "register-cert $1 --operator"
-}
-
 # declared KEY: a count from the plan file's [declares] block.
 declared() {
     awk -v k="$1" '/^\[declares\]/ { on = 1; next } /^\[/ { on = 0 }
@@ -35,7 +28,9 @@ declared() {
 
 step "start PostgreSQL, PKI, tamnongd; an operator, two agencies"
 setup_all
-register_operator OPS "Đơn vị vận hành"
+agency_register OPS "Đơn vị vận hành" # tn OPS admin logs in an operator of OPS
+# The agencies' certificates only, no person logged in:
+TN_ROLE[SCT]=none TN_ROLE[SNNMT]=none TN_ROLE[SNNPTNT]=none
 agency_register SCT "Sở Công Thương"
 agency_register SNNMT "Sở Nông nghiệp và Môi trường"
 agency_register SNNPTNT "Sở Nông nghiệp và Phát triển nông thôn"
@@ -47,12 +42,12 @@ assert_eq "[]" "$OUT" "plan tasks on an empty server"
 tn OPS plan targets
 assert_eq 0 "$RC" "plan targets (human) on an empty server"
 
-step "a department that is not the standing agency may not import (exit 77)"
+step "a certificate without an operator's log-in may not import (exit 77)"
 tn SCT admin plan import "$PLAN"
 assert_eq 77 "$RC" "admin plan import as SCT"
-assert_contains "$ERR" "standing agency" "refusal message"
+assert_contains "$ERR" "log in first as an operator" "refusal message"
 tn SNNMT admin plan import "$PLAN"
-assert_eq 77 "$RC" "admin plan import as SNNMT before the plan (no standing agency yet)"
+assert_eq 77 "$RC" "admin plan import as SNNMT before the plan"
 
 step "import lang-son.plan as the operator: counts are the declared ones"
 tn OPS admin plan import --json "$PLAN"
@@ -81,12 +76,11 @@ assert_eq false "$(pyj "$OUT" 'd["changed"]')" "changed on re-import"
 assert_eq 1 "$(pyj "$OUT" 'd["version"]')" "version on re-import"
 assert_eq "[]" "$(pyj "$OUT" 'd["changes"]')" "changes on re-import"
 
-step "the standing agency of today (SNNMT, successor of SNNPTNT) may import; SNNPTNT no longer"
+step "the standing agency's certificate alone (SNNMT) may not import either"
 tn SNNMT admin plan import --json "$PLAN"
-assert_eq 0 "$RC" "import as SNNMT"
-assert_eq false "$(pyj "$OUT" 'd["changed"]')" "changed (SNNMT)"
+assert_eq 77 "$RC" "import with SNNMT's certificate alone"
 tn SNNPTNT admin plan import "$PLAN"
-assert_eq 77 "$RC" "import as SNNPTNT (ended 2025-02-28)"
+assert_eq 77 "$RC" "import as SNNPTNT"
 
 step "a changed copy (one task title, one new target): version 2, the changes named"
 mkdir -p "$TN_TMP/v2"

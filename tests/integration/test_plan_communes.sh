@@ -18,10 +18,7 @@ print(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False))' "$1" "$2"
 
 step "start PostgreSQL, PKI, tamnongd; an operator; the plan imported"
 setup_all
-agency_cert OPS --name "Đơn vị vận hành"
-_capture timeout 60 "$BUILD/tamnongd" --config "$TN_CONF" register-cert \
-    "$PKI/agencies/OPS.pem" --agency OPS --name "Đơn vị vận hành" --operator
-assert_eq 0 "$RC" "register-cert OPS --operator"
+agency_register OPS "Đơn vị vận hành" # tn OPS admin logs in an operator of OPS
 tn OPS admin plan import --json "$PLAN"
 assert_eq 0 "$RC" "first import"
 assert_eq 1 "$(pyj "$OUT" 'd["version"]')" "first version"

@@ -17,11 +17,9 @@ print(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False))' "$1" "$2"
         fail "cannot evaluate $2 on: ${1:0:600}"
 }
 
-register_operator() { # CODE NAME
-    agency_cert "$1" --name "$2"
-    _capture timeout 60 "$BUILD/tamnongd" --config "$TN_CONF" register-cert \
-        "$PKI/agencies/$1.pem" --agency "$1" --name "$2" --operator
-    assert_eq 0 "$RC" "register-cert $1 --operator"
+register_operator() { # CODE NAME: the agency, and an operator of it logged in
+    agency_register "$1" "$2"
+    session_ensure "$1" operator
 }
 
 # raw_import AGENCY FILE [NAME]: PlanImport over the raw wire (wire.py's
@@ -29,7 +27,7 @@ register_operator() { # CODE NAME
 # version, changed]}.
 RAW=$TN_TMP/raw_import.py
 cat >"$RAW" <<'PY'
-import argparse, json, struct, sys
+import argparse, json, os, struct, sys
 sys.path.insert(0, sys.argv[1])
 import wire  # noqa: E402
 
@@ -42,7 +40,8 @@ s = wire.tls_connect(args)
 
 
 def call(req_id, method, payload):
-    s.sendall(wire.frame(wire.request(req_id, method, payload)))
+    token = bytes.fromhex(os.environ.get("TN_SESSION", ""))
+    s.sendall(wire.frame(wire.request(req_id, method, payload, session_token=token)))
     buf = b""
     while True:
         if len(buf) >= 4:
@@ -68,8 +67,8 @@ if status == "OK":
     out["changed"] = bool(p.get(3, [0])[0])
 print(json.dumps(out, ensure_ascii=False))
 PY
-raw_import() {
-    _capture timeout 60 python3 "$RAW" "$TN_REPO/tests/integration" "$TN_PORT" "$PKI" "$1" "$2" \
+raw_import() { # with the agency's person session, when there is one
+    TN_SESSION=$(session_token "$1") _capture timeout 60 python3 "$RAW" "$TN_REPO/tests/integration" "$TN_PORT" "$PKI" "$1" "$2" \
         "${3:-$(basename "$2")}"
     [ "$RC" = 0 ] || fail "raw PlanImport failed (exit $RC): $OUT $ERR"
 }
@@ -87,6 +86,7 @@ step "start PostgreSQL, PKI, tamnongd; an operator and a department"
 setup_all
 register_operator OPS "Đơn vị vận hành"
 agency_register SCT "Sở Công Thương"
+TN_ROLE[SCT]=none # its certificate only
 
 # sample, line of the mistake, words of the message
 SAMPLES=(
@@ -121,7 +121,7 @@ for s in "${SAMPLES[@]}"; do
 done
 nothing_loaded "the server refused them"
 
-step "a department may not import, even over the raw wire (PERMISSION_DENIED, exit 77)"
+step "a certificate without an operator's log-in may not import, even over the raw wire (PERMISSION_DENIED, exit 77)"
 raw_import SCT "$PLAN"
 assert_eq PERMISSION_DENIED "$(pyj "$OUT" 'd["status"]')" "raw import as SCT"
 tn SCT admin plan import "$PLAN"

@@ -55,9 +55,9 @@ def field_bytes(num, value):
     return varint((num << 3) | 2) + varint(len(value)) + value if value else b""
 
 
-def request(req_id, method=METHOD_PING, payload=b"", deadline_ms=0):
+def request(req_id, method=METHOD_PING, payload=b"", deadline_ms=0, session_token=b""):
     return (field_varint(1, req_id) + field_varint(2, method) + field_varint(3, deadline_ms)
-            + field_bytes(5, payload))
+            + field_bytes(4, session_token) + field_bytes(5, payload))
 
 
 def frame(body):
