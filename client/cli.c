@@ -3,10 +3,14 @@
 #include "cli.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <openssl/rand.h>
 
 #include "client_config.h"
 #include "i18n.h"
@@ -185,6 +189,49 @@ int cli_call(struct cli *cli, const char *method, const ProtobufCMessage *req,
         rc = cli_rpc_error(cli, &st);
     rpc_close(client);
     return rc;
+}
+
+/* Wait before try `attempt` (2, 3...) of cli_call_retrying. */
+static void retry_backoff(int attempt, const struct rpc_status *st)
+{
+    int64_t cap = 250;
+    for (int i = 2; i < attempt && cap < 8000; i++)
+        cap *= 2;
+    uint32_t rnd = 0;
+    if (RAND_bytes((unsigned char *)&rnd, sizeof rnd) != 1)
+        rnd = (uint32_t)getpid();
+    int64_t wait = (int64_t)(rnd % (uint32_t)(cap + 1));
+    if (st->retry_after_ms > 0 && wait < (int64_t)st->retry_after_ms)
+        wait = st->retry_after_ms;
+    out_verbose(_("waiting %.1f s before trying again"), (double)wait / 1000.0);
+    struct timespec ts = {wait / 1000, (wait % 1000) * 1000000};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+int cli_call_retrying(struct cli *cli, const char *method, const ProtobufCMessage *req,
+                      ProtobufCMessage **resp, int attempts)
+{
+    *resp = NULL;
+    for (int attempt = 1;; attempt++) {
+        struct rpc_status st;
+        memset(&st, 0, sizeof st);
+        struct rpc_client *client;
+        int rc = cli_connect(cli, &client);
+        if (rc == TN_EXIT_OK) {
+            int r = rpc_call(client, method, req, resp, &st);
+            rpc_close(client);
+            if (r == 0)
+                return TN_EXIT_OK;
+            if (attempt >= attempts || !rpc_retryable(&st))
+                return cli_rpc_error(cli, &st);
+        } else if (rc != TN_EXIT_TEMPFAIL || attempt >= attempts) {
+            return rc;
+        }
+        out_verbose(_("attempt %d failed (%s); the same request will be sent again"), attempt,
+                    st.result == RPC_STATUS ? status_name(st.code) : _("no connection"));
+        retry_backoff(attempt + 1, &st);
+    }
 }
 
 int cli_rpc_error(const struct cli *cli, const struct rpc_status *st)

@@ -55,8 +55,6 @@ extern const struct command cmd_admin_board;
 extern const struct command cmd_admin_targets;
 extern const struct command cmd_admin_close;
 extern const struct command cmd_admin_report;
-/* cli_rpc_error, plus who may call these when the server refused. */
-int oversight_rpc_error(const struct cli *cli, const struct rpc_status *st);
 /* `tamnong admin status` and `tamnong admin extend` (cmd_deadline.c). */
 extern const struct command cmd_admin_status;
 extern const struct command cmd_admin_extend;
@@ -124,6 +122,13 @@ int cli_connect(struct cli *cli, struct rpc_client **out);
  * exit code after printing why. */
 int cli_call(struct cli *cli, const char *method, const ProtobufCMessage *req,
              ProtobufCMessage **resp);
+/* cli_call for a state-changing request that carries its own request id:
+ * up to `attempts` tries while the failure is retryable (connection refused,
+ * UNAVAILABLE...), each sending the same bytes, so a request applied before
+ * its answer got lost is answered as a replay. Waits between tries: full
+ * jitter on a doubling cap (0.25 s to 8 s), at least the server's hint. */
+int cli_call_retrying(struct cli *cli, const char *method, const ProtobufCMessage *req,
+                      ProtobufCMessage **resp, int attempts);
 /* Print an RPC failure for a person (stderr) and return its exit code. */
 int cli_rpc_error(const struct cli *cli, const struct rpc_status *st);
 

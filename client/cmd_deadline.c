@@ -6,13 +6,10 @@
  * reporter, more time. Both are online. extend chooses one request id per
  * invocation and sends the same bytes again after a failure that may be
  * retried, so the server grants the extension once whatever happens. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <openssl/rand.h>
 
 #include "cli.h"
 #include "client_config.h"
@@ -24,10 +21,8 @@
 
 enum { OPT_KIND = 0x300, OPT_AGENCY, OPT_UNTIL, OPT_REASON };
 
-/* extend: attempts in all, and the backoff between them (full jitter). */
-#define EXTEND_ATTEMPTS   5
-#define EXTEND_BACKOFF_MS 250
-#define EXTEND_CAP_MS     8000
+/* extend: tries in all (cli_call_retrying). */
+#define EXTEND_ATTEMPTS 5
 
 static const char *const kinds[] = {"department",      "district", "commune",
                                     "socio_political", "province", "other"};
@@ -212,12 +207,6 @@ static int status_human(const Tamnong__PeriodStatusResponse *r)
     return fflush(stdout) == 0 ? TN_EXIT_OK : TN_EXIT_SOFTWARE;
 }
 
-static void say_not_admin(void)
-{
-    out_error("%s", _("not allowed: only the plan's standing agency or the operator may do this, "
-                      "and this certificate belongs to another agency."));
-}
-
 static int status_main(struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -248,12 +237,7 @@ static int status_main(struct cli *cli, int argc, char **argv)
     ProtobufCMessage *resp = NULL;
     struct rpc_status st;
     if (rpc_call(client, "PeriodStatus", &req.base, &resp, &st) < 0) {
-        if (st.result == RPC_STATUS && st.code == TAMNONG__STATUS__PERMISSION_DENIED) {
-            say_not_admin();
-            rc = TN_EXIT_NOPERM;
-        } else {
-            rc = cli_rpc_error(cli, &st);
-        }
+        rc = cli_rpc_error(cli, &st);
     } else {
         const Tamnong__PeriodStatusResponse *r = (const Tamnong__PeriodStatusResponse *)resp;
         rc = cli->json ? status_json(r) : status_human(r);
@@ -289,78 +273,6 @@ const struct command cmd_admin_status = {
 };
 
 /* ------------------------------------------------------------ admin extend */
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Wait before attempt `attempt` (2, 3...): full jitter on a doubling cap,
- * never less than the server's retry_after_ms. */
-static void extend_backoff(int attempt, const struct rpc_status *st)
-{
-    int64_t cap = EXTEND_BACKOFF_MS;
-    for (int i = 2; i < attempt && cap < EXTEND_CAP_MS; i++)
-        cap *= 2;
-    if (cap > EXTEND_CAP_MS)
-        cap = EXTEND_CAP_MS;
-    uint32_t rnd = 0;
-    if (RAND_bytes((unsigned char *)&rnd, sizeof rnd) != 1)
-        rnd = (uint32_t)mono_ms();
-    int64_t wait = (int64_t)(rnd % (uint32_t)(cap + 1));
-    if (st->retry_after_ms > 0 && wait < (int64_t)st->retry_after_ms)
-        wait = st->retry_after_ms;
-    out_verbose(_("waiting %.1f s before trying again"), (double)wait / 1000.0);
-    struct timespec ts = {wait / 1000, (wait % 1000) * 1000000};
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
-}
-
-/* Send req until the server answers, or a failure that cannot be retried, or
- * EXTEND_ATTEMPTS. Every attempt sends the same bytes (same request id), so
- * a request that was applied before its answer got lost is answered as a
- * replay. TN_EXIT_OK and *resp, or the exit code after printing why. */
-static int extend_call(struct cli *cli, const Tamnong__DeadlineExtendRequest *req,
-                       ProtobufCMessage **resp)
-{
-    struct client_config cfg;
-    char err[2048];
-    *resp = NULL;
-    if (client_config_load(&cfg, cli->config_path, err, sizeof err) < 0 ||
-        client_config_check_files(&cfg, err, sizeof err) < 0) {
-        out_error("%s", err);
-        client_config_free(&cfg);
-        return TN_EXIT_CONFIG;
-    }
-    struct rpc_status st;
-    int rc = TN_EXIT_SOFTWARE;
-    for (int attempt = 1;; attempt++) {
-        struct rpc_client *client = NULL;
-        bool ok = rpc_connect(&cfg, &client, &st) == 0 &&
-                  rpc_call(client, "DeadlineExtend", &req->base, resp, &st) == 0;
-        rpc_close(client);
-        if (ok) {
-            rc = TN_EXIT_OK;
-            break;
-        }
-        if (!rpc_retryable(&st) || attempt >= EXTEND_ATTEMPTS) {
-            if (st.result == RPC_STATUS && st.code == TAMNONG__STATUS__PERMISSION_DENIED) {
-                say_not_admin();
-                rc = TN_EXIT_NOPERM;
-            } else {
-                rc = cli_rpc_error(cli, &st);
-            }
-            break;
-        }
-        out_verbose(_("attempt %d failed (%s); the same request will be sent again"), attempt,
-                    st.result == RPC_STATUS ? status_name(st.code) : st.detail);
-        extend_backoff(attempt + 1, &st);
-    }
-    client_config_free(&cfg);
-    return rc;
-}
 
 static int extend_main(struct cli *cli, int argc, char **argv)
 {
@@ -412,7 +324,7 @@ static int extend_main(struct cli *cli, int argc, char **argv)
     req.request_uuid.len = sizeof uuid;
 
     ProtobufCMessage *resp = NULL;
-    int rc = extend_call(cli, &req, &resp);
+    int rc = cli_call_retrying(cli, "DeadlineExtend", &req.base, &resp, EXTEND_ATTEMPTS);
     if (rc != TN_EXIT_OK)
         return rc;
     const Tamnong__DeadlineExtendReceipt *r = (const Tamnong__DeadlineExtendReceipt *)resp;

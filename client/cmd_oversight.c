@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "i18n.h"
@@ -19,15 +18,7 @@
 
 enum { OPT_SECTION = 0x300, OPT_AGENCY, OPT_STATUS, OPT_INDICATOR };
 
-int oversight_rpc_error(const struct cli *cli, const struct rpc_status *st)
-{
-    int rc = cli_rpc_error(cli, st);
-    if (st->result == RPC_STATUS && st->code == TAMNONG__STATUS__PERMISSION_DENIED)
-        out_error("%s", _("Only the plan's standing agency and the operator may see this."));
-    return rc;
-}
-
-/* Connect, call and close; the oversight wording for a refusal. */
+/* Connect, call and close. */
 static int call(struct cli *cli, const char *method, const ProtobufCMessage *req,
                 ProtobufCMessage **resp)
 {
@@ -38,7 +29,7 @@ static int call(struct cli *cli, const char *method, const ProtobufCMessage *req
         return rc;
     struct rpc_status st;
     if (rpc_call(client, method, req, resp, &st) < 0)
-        rc = oversight_rpc_error(cli, &st);
+        rc = cli_rpc_error(cli, &st);
     rpc_close(client);
     return rc;
 }
@@ -411,29 +402,9 @@ static int close_main(struct cli *cli, int argc, char **argv)
     req.request_uuid.len = sizeof uuid;
     req.period_code = (char *)period;
     ProtobufCMessage *resp = NULL;
-    struct rpc_status st;
-    for (int attempt = 1;; attempt++) {
-        memset(&st, 0, sizeof st);
-        struct rpc_client *client;
-        rc = cli_connect(cli, &client);
-        if (rc == TN_EXIT_OK) {
-            int r = rpc_call(client, "PeriodClose", &req.base, &resp, &st);
-            rpc_close(client);
-            if (r == 0)
-                break;
-            if (attempt >= CLOSE_ATTEMPTS || !rpc_retryable(&st))
-                return oversight_rpc_error(cli, &st);
-        } else if (rc != TN_EXIT_TEMPFAIL || attempt >= CLOSE_ATTEMPTS) {
-            return rc;
-        }
-        unsigned wait_s =
-            st.retry_after_ms > 0 ? (st.retry_after_ms + 999) / 1000 : (unsigned)attempt;
-        if (wait_s > 10)
-            wait_s = 10;
-        out_verbose(_("trying again in %u s (attempt %d of %d)"), wait_s, attempt + 1,
-                    CLOSE_ATTEMPTS);
-        sleep(wait_s);
-    }
+    rc = cli_call_retrying(cli, "PeriodClose", &req.base, &resp, CLOSE_ATTEMPTS);
+    if (rc != TN_EXIT_OK)
+        return rc;
     const Tamnong__PeriodCloseReceipt *r = (const Tamnong__PeriodCloseReceipt *)resp;
     if (cli->json) {
         bool bad = false;

@@ -107,7 +107,7 @@ static int report_main(struct cli *cli, int argc, char **argv)
     struct report_model m;
     struct rpc_status st;
     if (report_gather(client, period, &m, &st) < 0) {
-        rc = oversight_rpc_error(cli, &st);
+        rc = cli_rpc_error(cli, &st);
         rpc_close(client);
         return rc;
     }

@@ -40,8 +40,8 @@ static const struct {
                                          "and will be sent later.")},
     [TAMNONG__STATUS__DATA_LOSS] = {"DATA_LOSS", N_("Data was lost or damaged.")},
     [TAMNONG__STATUS__UNAUTHENTICATED] = {"UNAUTHENTICATED",
-                                          N_("The server does not recognise this agency's "
-                                             "certificate; ask the operator to register it.")},
+                                          N_("The server did not accept who is calling: "
+                                             "the certificate or the log-in.")},
 };
 
 const char *status_name(int s)

@@ -16,6 +16,16 @@ void tls_hex(const unsigned char *d, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
+int tls_sha256_hex(const void *d, size_t n, char out[65])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (!EVP_Digest(d, n, md, &len, EVP_sha256(), NULL) || len != 32)
+        return -1;
+    tls_hex(md, len, out);
+    return 0;
+}
+
 int tls_cert_fingerprint(X509 *cert, char out[65])
 {
     unsigned char md[EVP_MAX_MD_SIZE];

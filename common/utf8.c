@@ -2,6 +2,9 @@
  * the network (protobuf-c checks no UTF-8 itself). */
 #include "utf8.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #include <stdint.h>
 
 /* Length of the valid UTF-8 prefix of s[0..n): n when all of it is valid.
@@ -45,4 +48,37 @@ bool utf8_valid(const char *s, size_t n)
         if (s[i] == '\0')
             return false;
     return utf8_valid_prefix((const unsigned char *)s, n) == n;
+}
+
+void utf8_sanitize(const char *s, size_t n, char *out, size_t size)
+{
+    size_t o = 0, i = 0;
+    if (!size)
+        return;
+    while (i < n) {
+        size_t ok = utf8_valid_prefix((const unsigned char *)s + i, n - i);
+        /* The valid run, whole characters only (a partial one at the end of
+         * the room is dropped). */
+        while (ok > 0 && o + 1 < size) {
+            size_t c = 1;
+            while (c < ok && ((unsigned char)s[i + c] & 0xC0) == 0x80)
+                c++;
+            if (s[i] == '\0' || o + c + 1 > size)
+                break;
+            memcpy(out + o, s + i, c);
+            o += c;
+            i += c;
+            ok -= c;
+        }
+        if (i >= n || o + 1 >= size)
+            break;
+        if (ok > 0 && s[i] != '\0')
+            break; /* no room for the next character */
+        if (o + 5 > size)
+            break;
+        snprintf(out + o, size - o, "\\x%02x", (unsigned char)s[i]);
+        o += 4;
+        i++;
+    }
+    out[o] = '\0';
 }

@@ -10,5 +10,9 @@
 size_t utf8_valid_prefix(const unsigned char *s, size_t n);
 /* All of s[0..n) is valid UTF-8 and contains no NUL. */
 bool utf8_valid(const char *s, size_t n);
+/* Copy s into out[size] as valid UTF-8 text for logs and the audit log:
+ * valid sequences as they are, every other byte (or NUL) as \xNN, cut at a
+ * character boundary when out is full. */
+void utf8_sanitize(const char *s, size_t n, char *out, size_t size);
 
 #endif

@@ -21,6 +21,8 @@
 #include "metrics.h"
 #include "pb_text.h"
 #include "roles.h"
+#include "tls_util.h"
+#include "utf8.h"
 #include "server.h"
 #include "status.h"
 
@@ -173,7 +175,9 @@ static void audit_object(const ProtobufCMessage *msg, char *buf, size_t len, siz
             const char *str = *(char *const *)v;
             if (!str || !*str)
                 continue;
-            snprintf(val, sizeof val, "%s", str);
+            /* Peer text: it may hold invalid UTF-8 or be cut mid-character,
+             * which PostgreSQL would refuse, and the row would be lost. */
+            utf8_sanitize(str, strlen(str), val, sizeof val);
             break;
         }
         case PROTOBUF_C_TYPE_INT64:
@@ -428,18 +432,10 @@ static void identify_and_invoke(struct call *call, const ProtobufCBinaryData *to
                   "session_token: not a session token (32 bytes); log in again: tamnong login");
         return;
     }
-    uint8_t md[32];
-    unsigned mdlen = 0;
-    if (!EVP_Digest(token->data, token->len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32) {
+    if (tls_sha256_hex(token->data, token->len, call->ident.token_sha256) < 0) {
         call_deny(call, TAMNONG__STATUS__INTERNAL, "cannot hash the session token");
         return;
     }
-    static const char hex[] = "0123456789abcdef";
-    for (int i = 0; i < 32; i++) {
-        call->ident.token_sha256[2 * i] = hex[md[i] >> 4];
-        call->ident.token_sha256[2 * i + 1] = hex[md[i] & 15];
-    }
-    call->ident.token_sha256[64] = '\0';
     const struct agency_identity *who = conn_agency(call->conn);
     char idle[24];
     snprintf(idle, sizeof idle, "%ld", conn_server(call->conn)->cfg->session_idle_ms);

@@ -17,6 +17,7 @@
 #include "call.h"
 #include "handler_util.h"
 #include "handlers.h"
+#include "tls_util.h"
 #include "log.h"
 #include "password.h"
 #include "server.h"
@@ -36,16 +37,6 @@ JSON_MESSAGE(audit_msg, Tamnong__AuditVerifyResponse, tamnong__audit_verify_resp
 static const struct srv_config *cfg_of(const struct call *call)
 {
     return call_server(call)->cfg;
-}
-
-static void hex32(const uint8_t *in, char out[65])
-{
-    static const char hex[] = "0123456789abcdef";
-    for (int i = 0; i < 32; i++) {
-        out[2 * i] = hex[in[i] >> 4];
-        out[2 * i + 1] = hex[in[i] & 15];
-    }
-    out[64] = '\0';
 }
 
 static bool login_ok(const char *s)
@@ -101,16 +92,13 @@ static void login_checked(void *data, bool ok)
     const struct srv_config *c = cfg_of(call);
     const struct agency_identity *who = call_agency(call);
     char token_sha[65], aid[24], idle[24], max[24];
-    uint8_t md[32];
-    unsigned mdlen = 0;
     if (RAND_bytes(l->token, sizeof l->token) != 1 ||
-        !EVP_Digest(l->token, sizeof l->token, md, &mdlen, EVP_sha256(), NULL)) {
+        tls_sha256_hex(l->token, sizeof l->token, token_sha) < 0) {
         ProtobufCClosure done = l->done;
         free(l);
         handler_fail(call, done, TAMNONG__STATUS__INTERNAL, "cannot make a session token");
         return;
     }
-    hex32(md, token_sha);
     snprintf(aid, sizeof aid, "%lld", (long long)(who ? who->id : 0));
     snprintf(idle, sizeof idle, "%ld", c->session_idle_ms);
     snprintf(max, sizeof max, "%ld", c->session_max_ms);

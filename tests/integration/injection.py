@@ -66,6 +66,13 @@ class Caller:
         self.n += 1
         return "%032x" % self.n
 
+    def token_args(self, code):
+        for t in self.args.token:
+            c, _, tok = t.partition("=")
+            if c == code and tok:
+                return ["--session-token", tok]
+        return []
+
     def call(self, code, steps):
         a = self.args
         pki = a.pki
@@ -76,7 +83,7 @@ class Caller:
             ["python3", RPC, "--port", str(a.port), "--ca", a.ca,
              "--cert", os.path.join(pki, "agencies", code + ".pem"),
              "--key", os.path.join(pki, "agencies", code + ".key"),
-             "--timeout", "60", "@" + path],
+             "--timeout", "60"] + self.token_args(code) + ["@" + path],
             capture_output=True, text=True, timeout=300)
         if out.returncode != 0:
             fail("rpc.py as %s: %s %s" % (code, out.stdout[-500:], out.stderr[-500:]))
@@ -141,6 +148,8 @@ def main():
     p.add_argument("--sha", required=True)
     p.add_argument("--size", type=int, required=True)
     p.add_argument("--tmp", required=True)
+    p.add_argument("--token", action="append", default=[],
+                   help="CODE=HEX: the session token of a person logged in at CODE")
     a = p.parse_args()
     c = Caller(a)
 

@@ -37,7 +37,9 @@ assert_eq 0 "$(q "select count(*) from audit_log a join audit_log b on b.id = (s
 step "UPDATE, DELETE, TRUNCATE refused, also for the superuser"
 for stmt in "update audit_log set outcome = 'OK'" "delete from audit_log" "truncate audit_log"; do
     psql_app -qc "$stmt" 2>"$TN_TMP/err" && fail "as the application role: $stmt succeeded"
-    assert_contains "$(cat "$TN_TMP/err")" "append-only" "$stmt as the application role"
+    # Refused by the grants already (the application role may only read and
+    # append), and by the trigger behind them.
+    assert_icontains "$(cat "$TN_TMP/err")" "permission denied" "$stmt as the application role"
     psql_admin -d tamnong -qc "$stmt" 2>"$TN_TMP/err" && fail "as the superuser: $stmt succeeded"
     assert_contains "$(cat "$TN_TMP/err")" "append-only" "$stmt as the superuser"
 done

@@ -26,6 +26,7 @@ tn SNN2 ping
 assert_eq 77 "$RC" "unregistered SNN2 ping exit"
 
 step "a non-operator may not register"
+TN_ROLE[SNN]=reviewer # a person of the standing agency, but not an operator
 tn SNN admin cert register "$PKI/agencies/SNN2.pem" --agency SNN
 assert_eq 77 "$RC" "register by SNN exit ($ERR)"
 assert_contains "$ERR" "operator" "register by SNN message"

@@ -23,6 +23,7 @@ assert_contains "$ERR" "ahead of the server's" "ping --json stderr"
 [[ $(json_get "$OUT" server_time) == 2019-12-31T17:0* ]] || fail "server_time is not the test clock: $OUT"
 
 step "an error answer carries the server's time too: the warning still comes"
+TN_ROLE[UBND-X]=none # the agency's certificate alone: no admin rights
 tn UBND-X admin status 2025-six_month
 assert_eq 77 "$RC" "admin status as a reporter"
 assert_contains "$ERR" "ahead of the server's" "stderr of a PERMISSION_DENIED answer"

@@ -34,9 +34,10 @@ rpc1 UBND-A DeadlineExtend "{\"request_uuid\": \"$(uuid 90)\", \"period_code\": 
 assert_eq PERMISSION_DENIED "$ST" "DeadlineExtend as UBND-A"
 rpc1 UBND-A PeriodStatus "{\"period_code\": \"$P\"}"
 assert_eq PERMISSION_DENIED "$ST" "PeriodStatus as UBND-A"
+TN_ROLE[UBND-A]=none # the agency's certificate alone: no admin rights
 tn UBND-A admin extend $P --agency UBND-A --until 2025-06-25 --reason "tự gia hạn"
 assert_eq 77 "$RC" "admin extend as UBND-A"
-assert_contains "$ERR" "standing agency" "admin extend as UBND-A: message"
+assert_contains "$ERR" "reviewer" "admin extend as UBND-A: message"
 tn UBND-A admin status $P
 assert_eq 77 "$RC" "admin status as UBND-A"
 assert_eq 0 "$(sql "select count(*) from deadline_extension")" "no extension recorded"

@@ -35,7 +35,8 @@ PV=$(sql "select count(*) from plan_version")
 
 step "every payload in every text field (injection.py)"
 _capture timeout 900 python3 "$TN_REPO/tests/integration/injection.py" --port "$TN_PORT" \
-    --ca "$PKI/ca.pem" --pki "$PKI" --sha "$SHA" --size 2000 --tmp "$TN_TMP"
+    --ca "$PKI/ca.pem" --pki "$PKI" --sha "$SHA" --size 2000 --tmp "$TN_TMP" \
+    --token "SNN=$(session_token SNN)" --token "OPS=$(session_token OPS)"
 [ "$RC" = 0 ] || fail "injection.py: $ERR"
 SUMMARY=$OUT
 info "accepted: $(pyj "$SUMMARY" 'd["accepted"]'); refused state-changing requests: $(pyj "$SUMMARY" 'len(d["refused_uuids"])')"

@@ -50,9 +50,9 @@ assert_eq "snn.an reporter SNN Nguyễn Văn An" \
     "$(pyj "$OUT" 'd["login"] + " " + d["role"] + " " + d["agency"] + " " + d["display_name"]')" "whoami"
 TOKEN=$(session_token SNN)
 assert_eq 64 "${#TOKEN}" "token length (hex)"
-assert_eq 0 "$(psql_app -tAc "select count(*) from session where token_sha256 = decode('$TOKEN', 'hex')")" \
+assert_eq 0 "$(psql_owner -tAc "select count(*) from session where token_sha256 = decode('$TOKEN', 'hex')")" \
     "the token itself is not stored"
-assert_eq 1 "$(psql_app -tAc "select count(*) from session where token_sha256 = sha256(decode('$TOKEN', 'hex'))")" \
+assert_eq 1 "$(psql_owner -tAc "select count(*) from session where token_sha256 = sha256(decode('$TOKEN', 'hex'))")" \
     "its SHA-256 is"
 
 step "the token over SNN's certificate works; over SCT's it is UNAUTHENTICATED"
@@ -96,7 +96,7 @@ server_stop
 server_start session_idle_timeout=1h session_max_age=3s
 tn_in "$TN_PASSWORD" SNN login snn.an
 assert_eq 0 "$RC" "login ($ERR)"
-EXP=$(pyj "$(psql_app -tAc "select json_build_object('e', extract(epoch from expires_at - created_at)) from session order by id desc limit 1")" 'round(d["e"])')
+EXP=$(pyj "$(psql_owner -tAc "select json_build_object('e', extract(epoch from expires_at - created_at)) from session order by id desc limit 1")" 'round(d["e"])')
 assert_eq 3 "$EXP" "expires_at - created_at (s)"
 for _ in 1 2 3 4 5; do
     tn SNN whoami --json

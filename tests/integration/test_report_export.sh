@@ -21,14 +21,15 @@ EVIL='Tổ <b>"công tác"</b> & '"'"'đặc biệt'"'"''
 step "PostgreSQL, PKI, tamnongd on 10 June 2025; the oversight plan with Vietnamese names"
 setup_all "test_clock=2025-06-10T09:00:00+07:00"
 agency_cert OPS --name "Đơn vị vận hành"
-_capture timeout 60 "$BUILD/tamnongd" --config "$TN_CONF" register-cert \
-    "$PKI/agencies/OPS.pem" --agency OPS --name "Đơn vị vận hành" --operator
-assert_eq 0 "$RC" "register-cert OPS --operator"
+agency_register OPS "Đơn vị vận hành"
 agency_register SNN "$SNN_NAME"
 agency_register SCT "Sở Công Thương"
 agency_register UBND-A "$CL_NAME"
 agency_register UBND-B "UBND huyện Lộc Bình"
 agency_register UBND-C "UBND huyện Văn Quan"
+session_ensure OPS operator
+TN_ROLE[SNN]=reviewer # the standing agency's person reviews and reports
+TN_ROLE[UBND-A]=none  # a reporting agency: its certificate alone
 oversight_plan
 sed -i -e "s/^name = Sở Nông nghiệp$/name = $SNN_NAME/" -e "s/^name = UBND huyện A$/name = $CL_NAME/" \
     -e "s/^name = UBND huyện B$/name = UBND huyện Lộc Bình/" \
