@@ -244,6 +244,9 @@ def main():
                 c.drop()
                 c = Conn(args)
                 continue
+            if st.get("touch_file"):  # tell the test this point was reached
+                open(st["touch_file"], "w").close()
+                continue
             if st.get("wait_file"):
                 waited = 0.0
                 while not os.path.exists(st["wait_file"]) and waited < args.timeout:

@@ -85,14 +85,15 @@ assert_contains "$MSG" "fingerprint" "bad fingerprint names the field"
 
 step "revoke SNN2 while it holds an identified connection"
 rm -f "$TN_TMP/go"
-N_CONN=$(grep -c "agency SNN connected" "$SERVER_LOG")
 python3 "$TN_RPC" --port "$TN_PORT" --ca "$PKI/ca.pem" --cert "$PKI/agencies/SNN2.pem" \
     --key "$PKI/agencies/SNN2.key" --timeout 30 \
-    "[{\"m\": \"Ping\", \"msg\": {\"skip_database\": true}}, {\"wait_file\": \"$TN_TMP/go\"},
+    "[{\"m\": \"Ping\", \"msg\": {\"skip_database\": true}}, {\"touch_file\": \"$TN_TMP/ready\"},
+      {\"wait_file\": \"$TN_TMP/go\"},
       {\"m\": \"Ping\", \"msg\": {\"skip_database\": true}}]" >"$TN_TMP/live.json" 2>&1 &
 LIVE=$!
-_live_ready() { [ "$(grep -c "agency SNN connected" "$SERVER_LOG")" -gt "$N_CONN" ]; }
-wait_for 20 _live_ready || fail "the live connection was not identified"
+# Ready when its first Ping was answered (not merely connected: a revocation
+# before that answer would close it first).
+wait_for 20 test -f "$TN_TMP/ready" || fail "the live connection's first Ping was not answered"
 tn OPS admin cert revoke "$PKI/agencies/SNN2.pem" --reason "máy bị mất"
 assert_eq 0 "$RC" "revoke exit ($ERR)"
 assert_contains "$OUT" "$FP2" "revoke output names the fingerprint"
