@@ -56,6 +56,12 @@ rpc1 UBND-A SubmissionGet "{\"submission_id\": $SID}"
 assert_contains "$(pyj "$R" 'd["summary"]["state"]["signer"]')" "CN=UBND-A" "SubmissionGet signer"
 rpc1 UBND-A Pull "{}"
 assert_contains "$(pyj "$R" 'd["submissions"][-1]["signer"]')" "$FP_A" "Pull signer"
+# The consolidated report's source (ReportFeedback, read by the reviewer)
+# names the signer of UBND-A's counted report.
+rpc1 SNN ReportFeedback "{\"period_code\": \"$PERIOD\"}"
+assert_eq OK "$ST" "ReportFeedback ($MSG)"
+assert_contains "$(pyj "$R" '[f["signer"] for f in d["feedback"] if f["agency"]["code"] == "UBND-A"]')" \
+    "CN=UBND-A" "ReportFeedback signer of UBND-A"
 
 step "rpc.py signs the same way (independent canonical encoder): accepted"
 N=$(n_sub)
