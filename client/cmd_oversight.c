@@ -18,22 +18,6 @@
 
 enum { OPT_SECTION = 0x300, OPT_AGENCY, OPT_STATUS, OPT_INDICATOR };
 
-/* Connect, call and close. */
-static int call(struct cli *cli, const char *method, const ProtobufCMessage *req,
-                ProtobufCMessage **resp)
-{
-    struct rpc_client *client;
-    *resp = NULL;
-    int rc = cli_connect(cli, &client);
-    if (rc != TN_EXIT_OK)
-        return rc;
-    struct rpc_status st;
-    if (rpc_call(client, method, req, resp, &st) < 0)
-        rc = cli_rpc_error(cli, &st);
-    rpc_close(client);
-    return rc;
-}
-
 /* The one operand PERIOD. */
 static int period_operand(struct cli *cli, const struct command *cmd, int argc, char **argv,
                           const char **period)
@@ -172,7 +156,7 @@ static int board_main(struct cli *cli, int argc, char **argv)
         return rc;
     req.period_code = (char *)period;
     ProtobufCMessage *resp;
-    rc = call(cli, "TaskBoard", &req.base, &resp);
+    rc = cli_call(cli, "TaskBoard", &req.base, &resp);
     if (rc != TN_EXIT_OK)
         return rc;
     rc = board_print(cli, (const Tamnong__TaskBoardResponse *)resp);
@@ -345,7 +329,7 @@ static int targets_main(struct cli *cli, int argc, char **argv)
         return rc;
     req.period_code = (char *)period;
     ProtobufCMessage *resp;
-    rc = call(cli, "TargetProgress", &req.base, &resp);
+    rc = cli_call(cli, "TargetProgress", &req.base, &resp);
     if (rc != TN_EXIT_OK)
         return rc;
     rc = targets_print(cli, (const Tamnong__TargetProgressResponse *)resp);

@@ -82,3 +82,15 @@ void utf8_sanitize(const char *s, size_t n, char *out, size_t size)
     }
     out[o] = '\0';
 }
+
+void utf8_copy(char *dst, size_t len, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= len) {
+        n = len - 1;
+        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}

@@ -14,5 +14,8 @@ bool utf8_valid(const char *s, size_t n);
  * valid sequences as they are, every other byte (or NUL) as \xNN, cut at a
  * character boundary when out is full. */
 void utf8_sanitize(const char *s, size_t n, char *out, size_t size);
+/* Copy the (valid UTF-8) string src into dst[len], cut at a character
+ * boundary when it does not fit. */
+void utf8_copy(char *dst, size_t len, const char *src);
 
 #endif

@@ -80,6 +80,34 @@ static PGresult *run(PGconn *pg, const char *what, const char *sql, int n,
     return NULL;
 }
 
+/* A connection as the owner (db_owner_conninfo) inside a transaction that
+ * sees every agency: row-level security is forced on the owner too
+ * (007_rls.sql), so the scope 'all' is set for this transaction alone. NULL
+ * after printing why (*rc set). */
+static PGconn *owner_transaction(const struct srv_config *c, char sqlstate[6], int *rc)
+{
+    const char *const kw[] = {"application_name", "dbname", NULL};
+    const char *const val[] = {"tamnongd-admin", srv_config_owner_conninfo(c), NULL};
+    PGconn *pg = PQconnectdbParams(kw, val, 1);
+    if (!pg || PQstatus(pg) != CONNECTION_OK) {
+        print_pg_error("cannot connect to PostgreSQL", pg, NULL);
+        *rc = EX_UNAVAILABLE;
+        PQfinish(pg);
+        return NULL;
+    }
+    PGresult *res = run(pg, "BEGIN", sql_tx_begin, 0, NULL, PGRES_COMMAND_OK, sqlstate);
+    if (res) {
+        PQclear(res);
+        res = run(pg, "setting the scope", sql_owner_scope_all, 0, NULL, PGRES_TUPLES_OK, sqlstate);
+    }
+    if (!res) {
+        PQfinish(pg);
+        return NULL;
+    }
+    PQclear(res);
+    return pg;
+}
+
 int admin_cli_register_cert(const struct srv_config *c, const char *cert_file,
                             const char *agency_code, const char *agency_name, bool operator_role)
 {
@@ -118,24 +146,8 @@ int admin_cli_register_cert(const struct srv_config *c, const char *cert_file,
         return EX_DATAERR;
     }
 
-    const char *const kw[] = {"application_name", "dbname", NULL};
-    const char *const val[] = {"tamnongd-admin", srv_config_owner_conninfo(c), NULL};
-    pg = PQconnectdbParams(kw, val, 1);
-    if (!pg || PQstatus(pg) != CONNECTION_OK) {
-        print_pg_error("cannot connect to PostgreSQL", pg, NULL);
-        rc = EX_UNAVAILABLE;
+    if (!(pg = owner_transaction(c, sqlstate, &rc)))
         goto out;
-    }
-    /* One transaction: row-level security is forced on the owner too
-     * (007_rls.sql), so the scope that sees every agency's certificates is set
-     * for it alone. */
-    if (!(res = run(pg, "BEGIN", sql_tx_begin, 0, NULL, PGRES_COMMAND_OK, sqlstate)))
-        goto out;
-    PQclear(res);
-    if (!(res = run(pg, "setting the scope", sql_owner_scope_all, 0, NULL, PGRES_TUPLES_OK,
-                    sqlstate)))
-        goto out;
-    PQclear(res);
     /* One function, the same the RPC runs: it creates or renames the agency
      * when a name is given, and refuses a certificate of another agency. */
     const char *const v[] = {info.fingerprint, agency_code, agency_name, info.subject,
@@ -222,23 +234,8 @@ int admin_cli_user_add(const struct srv_config *c, const char *login, const char
         return EX_OSERR;
     }
 
-    const char *const kw[] = {"application_name", "dbname", NULL};
-    const char *const val[] = {"tamnongd-admin", srv_config_owner_conninfo(c), NULL};
-    pg = PQconnectdbParams(kw, val, 1);
-    if (!pg || PQstatus(pg) != CONNECTION_OK) {
-        print_pg_error("cannot connect to PostgreSQL", pg, NULL);
-        rc = EX_UNAVAILABLE;
+    if (!(pg = owner_transaction(c, sqlstate, &rc)))
         goto out;
-    }
-    /* As register-cert: the owner, in one transaction with the scope that
-     * sees every agency's persons (row-level security is forced on it too). */
-    if (!(res = run(pg, "BEGIN", sql_tx_begin, 0, NULL, PGRES_COMMAND_OK, sqlstate)))
-        goto out;
-    PQclear(res);
-    if (!(res = run(pg, "setting the scope", sql_owner_scope_all, 0, NULL, PGRES_TUPLES_OK,
-                    sqlstate)))
-        goto out;
-    PQclear(res);
     const char *const v[] = {agency_code, login, name ? name : "", role, hash};
     if (!(res = run(pg, "adding the person", sql_admin_person_add, 5, v, PGRES_TUPLES_OK,
                     sqlstate))) {

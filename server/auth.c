@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "tamnong.pb-c.h"
+#include "utf8.h"
 
 #define AUTH_CACHE_SLOTS 1024 /* direct-mapped by the fingerprint's first hex digits */
 #define AUTH_STALE_MAX_S 3600
@@ -44,19 +45,6 @@ struct auth_req {
     char fingerprint[AUTH_FINGERPRINT_HEX + 1];
 };
 
-/* Copy at most len-1 bytes without cutting a UTF-8 sequence in two. */
-static void copy_utf8(char *dst, size_t len, const char *src)
-{
-    size_t n = strlen(src);
-    if (n >= len) {
-        n = len - 1;
-        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
-            n--;
-    }
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
 static void identify_done(void *data, int status, const PGresult *res, const char *errmsg)
 {
     struct auth_req *a = data;
@@ -82,8 +70,8 @@ static void identify_done(void *data, int status, const PGresult *res, const cha
         struct agency_identity who;
         memset(&who, 0, sizeof who);
         who.id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-        copy_utf8(who.code, sizeof who.code, PQgetvalue(res, 0, 1));
-        copy_utf8(who.name, sizeof who.name, PQgetvalue(res, 0, 2));
+        utf8_copy(who.code, sizeof who.code, PQgetvalue(res, 0, 1));
+        utf8_copy(who.name, sizeof who.name, PQgetvalue(res, 0, 2));
         who.operator_cert = PQgetvalue(res, 0, 3)[0] == 't';
         who.standing = PQgetvalue(res, 0, 4)[0] == 't';
         memcpy(who.fingerprint, a->fingerprint, sizeof who.fingerprint);
@@ -117,7 +105,7 @@ void auth_revoked(const char *fp)
         revoked = p;
         revoked_cap = cap;
     }
-    copy_utf8(revoked[nrevoked], sizeof revoked[nrevoked], fp);
+    utf8_copy(revoked[nrevoked], sizeof revoked[nrevoked], fp);
     nrevoked++;
 }
 
@@ -142,7 +130,7 @@ void auth_identify(struct db_pool *db, const char *fingerprint_hex, auth_cb cb, 
     a->cb = cb;
     a->data = data;
     /* TLS gives 64 hex digits; anything else simply matches no row. */
-    copy_utf8(a->fingerprint, sizeof a->fingerprint, fingerprint_hex ? fingerprint_hex : "");
+    utf8_copy(a->fingerprint, sizeof a->fingerprint, fingerprint_hex ? fingerprint_hex : "");
     const char *const values[] = {a->fingerprint};
     /* No actor: the agency is what we are looking for (tamnong_auth_agency). */
     db_query(db, NULL, SQL_AGENCY_BY_FINGERPRINT, 1, values, identify_done, a);

@@ -380,18 +380,6 @@ static void authorize_and_invoke(struct call *call)
     tamnong_service.base.invoke(&tamnong_service.base, call->method, call->input, call_done, call);
 }
 
-static void copy_text(char *dst, size_t len, const char *src)
-{
-    size_t n = strlen(src);
-    if (n >= len) {
-        n = len - 1;
-        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
-            n--;
-    }
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
 static void session_done(void *data, int status, const PGresult *res, const char *errmsg)
 {
     struct call *call = data;
@@ -411,8 +399,8 @@ static void session_done(void *data, int status, const PGresult *res, const char
     }
     call->ident.role = (enum role)role;
     call->ident.person_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    copy_text(call->ident.login, sizeof call->ident.login, PQgetvalue(res, 0, 1));
-    copy_text(call->ident.display_name, sizeof call->ident.display_name, PQgetvalue(res, 0, 2));
+    utf8_copy(call->ident.login, sizeof call->ident.login, PQgetvalue(res, 0, 1));
+    utf8_copy(call->ident.display_name, sizeof call->ident.display_name, PQgetvalue(res, 0, 2));
     call->ident.expires_ms = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
     call->ident.idle_expires_ms = strtoll(PQgetvalue(res, 0, 5), NULL, 10);
     authorize_and_invoke(call);

@@ -42,5 +42,15 @@ TEST(sanitize_cuts_at_a_character_boundary)
     CHECK(utf8_valid(tiny, strlen(tiny)));
 }
 
+TEST(copy_cuts_at_a_character_boundary)
+{
+    char out[4];
+    utf8_copy(out, sizeof out, "aạb"); /* 'a' + 3 bytes does not fit in 3 */
+    CHECK_EQ_STR(out, "a");
+    char big[16];
+    utf8_copy(big, sizeof big, "Sơn");
+    CHECK_EQ_STR(big, "Sơn");
+}
+
 UNIT_MAIN(T(valid_and_invalid), T(sanitize_keeps_valid_text), T(sanitize_escapes_invalid_bytes),
-          T(sanitize_cuts_at_a_character_boundary))
+          T(sanitize_cuts_at_a_character_boundary), T(copy_cuts_at_a_character_boundary))
