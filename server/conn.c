@@ -437,6 +437,26 @@ static void handshake_failed(struct conn *c, int rc)
     conn_close(c, "handshake failed"); /* sends our alert */
 }
 
+static void refusal_audited(void *data, int status, const PGresult *res, const char *errmsg)
+{
+    (void)data;
+    (void)res;
+    if (status != TAMNONG__STATUS__OK)
+        log_error("AUDIT ROW NOT WRITTEN for a refused certificate: %s",
+                  errmsg ? errmsg : "database unavailable");
+}
+
+/* A certificate of the province CA that no agency owns is a denial too: one
+ * audit row (method "Connect") with its fingerprint. The connection does not
+ * wait for it (db.c copies the values). */
+static void audit_refused_certificate(struct conn *c)
+{
+    const char *values[] = {NULL, NULL, c->who->fingerprint, "Connect", NULL, "UNAUTHENTICATED",
+                            NULL};
+    struct db_actor nobody = {0, false};
+    db_query(c->srv->db, &nobody, SQL_AUDIT_APPEND, 7, values, refusal_audited, NULL);
+}
+
 static void on_identified(void *data, int status, const struct agency_identity *who)
 {
     struct conn *c = data;
@@ -460,6 +480,7 @@ static void on_identified(void *data, int status, const struct agency_identity *
                         "agency",
                         peer, c->who->fingerprint);
             metrics_conn_rejected("unregistered");
+            audit_refused_certificate(c);
         } else {
             log_notice("cannot identify the client from %s: %s; refusing its requests", peer,
                        status_name(status));

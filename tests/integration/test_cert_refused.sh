@@ -60,6 +60,13 @@ if grep -q "$FP" "$SERVER_LOG"; then
 else
     fail "the server log does not name the refused certificate's fingerprint $FP"
 fi
+# A denial is audited too: one "Connect" row per refused connection (two
+# above), with the fingerprint, chained like every other row.
+_refusals_audited() {
+    [ "$(psql_app -tAc "select count(*) from audit_log where method = 'Connect'
+        and outcome = 'UNAUTHENTICATED' and fingerprint = '$FP'")" = 2 ]
+}
+wait_for 10 _refusals_audited || fail "the refused certificate is not in the audit log twice: $(psql_app -tAc "select count(*) from audit_log where fingerprint = '$FP'")"
 
 server_alive || fail "tamnongd died"
 ping_ok GOOD "final ping as GOOD"
