@@ -347,6 +347,18 @@ assert cur["UBND-TRANGDINH"]["revision"] == 2, cur
 assert any(s["agency"] == "UBND-TRANGDINH" and s["state"] == "returned" for s in d), d
 PY
 
+say "Aggregation: who was expected to report and who did, on time or late (completeness)."
+as SNNMT 0 admin status $PERIOD
+say "The task board at the deadline, and the province value of each indicator by its rule (shares are Σ numerators / Σ denominators)."
+as_head 25 SNNMT admin board $PERIOD
+as_head 40 SNNMT admin targets $PERIOD
+say "The consolidated report the standing agency sends up: one self-contained HTML file (A4), also Markdown and CSV."
+as SNNMT 0 admin report $PERIOD --format html -o "$TN_TMP/bao-cao-6-thang-2025.html"
+grep -q "Ủy ban nhân dân huyện Cao Lộc\|UBND huyện Cao Lộc\|Cao Lộc" "$TN_TMP/bao-cao-6-thang-2025.html" ||
+    fail "the HTML report does not name Cao Lộc"
+echo "     $(wc -c <"$TN_TMP/bao-cao-6-thang-2025.html") bytes of HTML written"
+as_head 30 SNNMT admin report $PERIOD --format md
+
 say "Row-level security: the application role sees only the agency set for its transaction."
 CAOLOC=$(psql_owner -tA -c "select id from agency where code = 'UBND-CAOLOC'")
 # app_sees NAME VALUE: the agencies whose submissions tamnong_app sees with
