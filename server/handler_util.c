@@ -296,3 +296,10 @@ ProtobufCMessage *arena_message(struct arena *a, const ProtobufCMessageDescripto
     }
     return m;
 }
+
+void handler_uuid_text(const uint8_t *b, char out[37])
+{
+    char h[33];
+    tls_hex(b, 16, h);
+    snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16, h + 20);
+}

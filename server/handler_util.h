@@ -47,6 +47,9 @@ bool field_text_ok(const char *s, size_t max) __attribute__((warn_unused_result)
 /* "" or a real calendar date YYYY-MM-DD. */
 bool field_date_ok(const char *s) __attribute__((warn_unused_result));
 
+/* A 16-byte request_uuid as PostgreSQL's uuid text (8-4-4-4-12 hex). */
+void handler_uuid_text(const uint8_t *bytes16, char out[37]);
+
 /* SHA-256 of msg as protobuf-c packs it (the canonical bytes of a request,
  * for exactly-once: same request id and same bytes = a replay), lower-case
  * hex into hex[65]. 0, or -1 when out of memory. */

@@ -37,9 +37,7 @@ static bool once_params(struct call *call, ProtobufCClosure done, const Protobuf
                      "the server is out of memory");
         return false;
     }
-    char h[33];
-    tls_hex(u->data, 16, h);
-    snprintf(uuid, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16, h + 20);
+    handler_uuid_text(u->data, uuid);
     const struct agency_identity *who = call_agency(call);
     snprintf(aid, 24, "%lld", who ? (long long)who->id : -1LL);
     return true;

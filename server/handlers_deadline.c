@@ -134,14 +134,13 @@ HANDLER(deadline_extend, DeadlineExtendRequest, DeadlineExtendReceipt)
         handler_fail(call, done, TAMNONG__STATUS__INVALID_ARGUMENT, "%s", bad);
         return;
     }
-    char sha[65], uuid[37], aid[24], h[33];
+    char sha[65], uuid[37], aid[24];
     if (handler_request_sha256(&in->base, sha) != 0) {
         handler_fail(call, done, TAMNONG__STATUS__RESOURCE_EXHAUSTED,
                      "the server is out of memory");
         return;
     }
-    tls_hex(in->request_uuid.data, 16, h);
-    snprintf(uuid, sizeof uuid, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16, h + 20);
+    handler_uuid_text(in->request_uuid.data, uuid);
     caller_id(call, aid);
     const char *params[] = {aid,       uuid,      sha, in->period_code, in->agency_code,
                             in->until, in->reason};

@@ -144,14 +144,13 @@ HANDLER(period_close, PeriodCloseRequest, PeriodCloseReceipt)
     }
     if (!check_period(call, done, in->period_code))
         return;
-    char sha[65], h[33], uuid[37], aid[24];
+    char sha[65], uuid[37], aid[24];
     if (handler_request_sha256(&in->base, sha) != 0) {
         handler_fail(call, done, TAMNONG__STATUS__RESOURCE_EXHAUSTED,
                      "the server is out of memory");
         return;
     }
-    tls_hex(in->request_uuid.data, 16, h);
-    snprintf(uuid, sizeof uuid, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16, h + 20);
+    handler_uuid_text(in->request_uuid.data, uuid);
     snprintf(aid, sizeof aid, "%lld", (long long)call_agency(call)->id);
     const char *params[] = {aid, uuid, sha, in->period_code};
     handler_query(call, done, SQL_PERIOD_CLOSE, 4, params, period_close_rows, NULL);

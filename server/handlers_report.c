@@ -38,14 +38,6 @@ static void caller_id(const struct call *call, char out[24])
     snprintf(out, 24, "%lld", who ? (long long)who->id : -1LL);
 }
 
-/* 16 bytes -> 8-4-4-4-12 hex. */
-static void uuid_text(const ProtobufCBinaryData *u, char out[37])
-{
-    char h[33];
-    tls_hex(u->data, 16, h);
-    snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16, h + 20);
-}
-
 /* Answer INVALID_ARGUMENT with the first problem when there are any. */
 static bool refuse_problems(struct call *call, ProtobufCClosure done, struct rr_problems *p)
 {
@@ -84,7 +76,7 @@ static void query_once(struct call *call, ProtobufCClosure done, const ProtobufC
         fail_oom(call, done);
         return;
     }
-    uuid_text(request_uuid, uuid);
+    handler_uuid_text(request_uuid->data, uuid);
     caller_id(call, aid);
     const char *params[] = {aid, uuid, sha, text};
     handler_query(call, done, stmt, 4, params, on_rows, NULL);
@@ -410,7 +402,7 @@ HANDLER(review, ReviewRequest, ReviewReceipt)
         fail_oom(call, done);
         return;
     }
-    uuid_text(&in->request_uuid, uuid);
+    handler_uuid_text(in->request_uuid.data, uuid);
     caller_id(call, aid);
     snprintf(sid, sizeof sid, "%lld", (long long)in->submission_id);
     const char *params[] = {aid, "true", uuid, sha, sid, in->decision, in->reason};

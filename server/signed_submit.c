@@ -124,10 +124,7 @@ void signed_submit(struct call *call, ProtobufCClosure done, const Tamnong__Subm
     j->doc = text;
     memcpy(j->sig, in->signature.data, in->signature.len);
     j->sig_len = in->signature.len;
-    char h[33];
-    tls_hex(in->request_uuid.data, 16, h);
-    snprintf(j->uuid, sizeof j->uuid, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16,
-             h + 20);
+    handler_uuid_text(in->request_uuid.data, j->uuid);
     /* The store of the context in force: SIGHUP or a periodic reload may
      * swap the context meanwhile; the reference keeps this one alive. */
     j->store = SSL_CTX_get_cert_store(srv->ssl_ctx);
