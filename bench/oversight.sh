@@ -25,9 +25,10 @@ GOAL_MS=50
 OUTDIR=$BUILD/bench
 [ -x "$BUILD/tamnongd" ] || fail "$BUILD/tamnongd is not built (make BUILD=$BUILD)"
 
-rpc_as() { # CODE STEPS
+rpc_as() { # CODE STEPS: as a person of CODE logged in (session_ensure)
     _capture timeout 600 python3 tests/integration/rpc.py --timeout 600 --port "$TN_PORT" \
-        --ca "$PKI/ca.pem" --cert "$PKI/agencies/$1.pem" --key "$PKI/agencies/$1.key" "$2"
+        --ca "$PKI/ca.pem" --cert "$PKI/agencies/$1.pem" --key "$PKI/agencies/$1.key" \
+        --session-token "$(session_token "$1")" "$2"
     [ "$RC" = 0 ] || fail "rpc as $1: $OUT $ERR"
 }
 
@@ -43,7 +44,7 @@ agency_cert OPS --name "Đơn vị vận hành"
 _capture timeout 60 "$BUILD/tamnongd" --config "$TN_CONF" register-cert \
     "$PKI/agencies/OPS.pem" --agency OPS --name "Đơn vị vận hành" --operator
 assert_eq 0 "$RC" "register-cert OPS --operator"
-agency_register D00 "Sở thử nghiệm 00"
+session_ensure OPS operator
 
 step "the national-scale plan through PlanImport"
 python3 bench/oversight_plan.py "$TN_TMP/national.plan" || fail "plan generator failed"
@@ -55,18 +56,21 @@ info "imported in $((SECONDS - t0)) s: $(python3 -c 'import json, sys; r = json.
 
 step "the reports, straight into PostgreSQL"
 t0=$SECONDS
-_capture psql_app -q -f bench/oversight_data.sql
+_capture psql_owner -q -f bench/oversight_data.sql
 [ "$RC" = 0 ] || fail "oversight_data.sql: $ERR"
-COUNTS=$(psql_app -tA -c "select (select count(*) from submission) || ' | ' ||
+COUNTS=$(psql_owner -tA -c "select (select count(*) from submission) || ' | ' ||
     (select count(*) from submission_value) || ' | ' || (select count(*) from task_status) || ' | ' ||
     (select count(*) from agency)")
 info "loaded in $((SECONDS - t0)) s: submissions | values | task statuses | agencies = $COUNTS"
-DB_SIZE=$(psql_app -tA -c "select pg_size_pretty(pg_database_size(current_database()))")
+DB_SIZE=$(psql_owner -tA -c "select pg_size_pretty(pg_database_size(current_database()))")
 
 if [ -n "${BENCH_OVERSIGHT_HOLD:-}" ]; then # a look at the data set with psql
     info "holding for $BENCH_OVERSIGHT_HOLD s: psql -h $PG_SOCK -p $PG_PORT -U tamnong tamnong"
     sleep "$BENCH_OVERSIGHT_HOLD"
 fi
+
+agency_register D00 "Sở thử nghiệm 00"
+session_ensure D00 reviewer
 
 step "close one earlier period (the frozen figures path)"
 rpc_as D00 '{"m": "PeriodClose", "msg": {"request_uuid": "000000000000000000000000000000aa", "period_code": "2024-annual"}}'
@@ -84,7 +88,8 @@ cat >"$TN_TMP/cases.json" <<EOF
  {"case": "report feedback", "m": "ReportFeedback", "msg": {"period_code": "$PERIOD"}}]
 EOF
 _capture timeout 1800 python3 bench/oversight_lat.py -n "$N" --port "$TN_PORT" --ca "$PKI/ca.pem" \
-    --cert "$PKI/agencies/D00.pem" --key "$PKI/agencies/D00.key" "$TN_TMP/cases.json"
+    --cert "$PKI/agencies/D00.pem" --key "$PKI/agencies/D00.key" \
+    --session-token "$(session_token D00)" "$TN_TMP/cases.json"
 [ "$RC" = 0 ] || fail "oversight_lat.py: $OUT $ERR"
 RESULTS=$OUT
 server_alive || fail "tamnongd died during the benchmark"

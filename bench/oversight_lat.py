@@ -11,7 +11,8 @@ decoded while timing. Prints one JSON object per case:
 A method the server does not implement yet answers UNIMPLEMENTED: reported
 with status "UNIMPLEMENTED" and no numbers, not an error.
 
-    oversight_lat.py --port P --ca CA --cert C --key K [-n N] [-w W] CASES.json
+    oversight_lat.py --port P --ca CA --cert C --key K [--session-token HEX] [-n N] [-w W]
+        CASES.json
 CASES.json: [{"case": NAME, "m": METHOD, "msg": {...}}, ...]
 """
 import argparse
@@ -27,10 +28,10 @@ import rpc  # noqa: E402
 import wire  # noqa: E402
 
 
-def call_raw(s, reader, rid, idx, payload):
+def call_raw(s, reader, rid, idx, payload, token):
     """Send one request, return (status, body length, seconds)."""
     t0 = time.perf_counter()
-    s.sendall(wire.frame(wire.request(rid, idx, payload)))
+    s.sendall(wire.frame(wire.request(rid, idx, payload, session_token=token)))
     buf = reader[0]
     while True:
         if len(buf) >= 4:
@@ -63,6 +64,7 @@ def main():
     p.add_argument("--key", required=True)
     p.add_argument("--server-name", default="localhost")
     p.add_argument("--timeout", type=float, default=60.0)
+    p.add_argument("--session-token", default="", help="hex session token of a reviewer")
     p.add_argument("-n", type=int, default=200)
     p.add_argument("-w", type=int, default=5)
     p.add_argument("cases")
@@ -74,6 +76,7 @@ def main():
     reader = [conn.reader]
     rid = 1000
     names = [m[0] for m in rpc.METHODS]
+    token = bytes.fromhex(args.session_token)
     failed = False
     for c in cases:
         idx = names.index(c["m"])
@@ -81,7 +84,7 @@ def main():
         times, size, status_name = [], 0, "OK"
         for k in range(args.w + args.n):
             rid += 1
-            st, size, dt, msg = call_raw(s, reader, rid, idx, payload)
+            st, size, dt, msg = call_raw(s, reader, rid, idx, payload, token)
             if st != 0:
                 status_name = wire.STATUS.get(st, str(st))
                 if status_name != "UNIMPLEMENTED":

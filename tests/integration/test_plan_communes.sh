@@ -60,4 +60,32 @@ assert_eq "$DISTRICT" "$(pyj "$OUT" 'sorted(t["code"] for t in d)')" \
     "the commune has the district's tasks on 2025-08-01"
 tn OPS plan tasks --agency PHUONG-THU3 --at 2025-08-01 --json
 assert_eq "$DISTRICT" "$(pyj "$OUT" 'sorted(t["code"] for t in d)')" "so has the ward"
+step "the membership cache (011) is fresh and equals the live expansion on every period day"
+# Days around the changes too: the epochs must split exactly where the
+# districts end and the communes begin.
+cache_diff() {
+    psql_owner -tA -c "select membership_cached_epoch((plan_version_now()).id, d) is not null as cached,
+        (select count(*) from ((select * from ref_members((plan_version_now()).id, d)
+                                except select * from ref_members_live((plan_version_now()).id, d))
+                               union all
+                               (select * from ref_members_live((plan_version_now()).id, d)
+                                except select * from ref_members((plan_version_now()).id, d))) x)
+        from (select window_end d from period union select deadline from period
+              union values ('2025-02-28'::date), ('2025-03-01'), ('2025-06-30'), ('2025-07-01')) days
+        group by 1, 2 order by 1"
+}
+assert_eq "t" "$(psql_owner -tA -c "select fresh from membership_cache_state")" "cache fresh after the import"
+assert_eq "t|0" "$(cache_diff)" "every period day (and the days around the changes) cached, no difference"
+assert_eq "$(psql_owner -tA -c "select count(distinct agency_id) from ref_members_live((plan_version_now()).id, '2025-08-01') where agency_id in (select id from agency where kind = 'commune')")" \
+    "3" "the three communes are in the live expansion on 2025-08-01"
+assert_eq "3" "$(psql_owner -tA -c "select count(distinct agency_id) from ref_members((plan_version_now()).id, '2025-12-14') where agency_id in (select id from agency where kind = 'commune')")" \
+    "and in the cached one of a later period day"
+# A change behind the plan's back (a new kind for a commune) makes it stale:
+# it is expanded live, still right, until the next refresh.
+psql_owner -qc "update agency set kind = 'other' where code = 'XA-THU1'" || fail "update agency"
+assert_eq "f" "$(psql_owner -tA -c "select fresh from membership_cache_state")" "stale after an agency's kind changed"
+assert_eq "2" "$(psql_owner -tA -c "select count(distinct agency_id) from ref_members((plan_version_now()).id, '2025-12-14') where agency_id in (select id from agency where kind = 'commune')")" \
+    "a stale cache is not used"
+psql_owner -qc "select membership_refresh()" >/dev/null || fail "refresh"
+assert_eq "t|0" "$(cache_diff)" "refreshed: agrees again"
 echo "ok"

@@ -1,0 +1,203 @@
+-- 011_membership_cache: who each agency or group reference of the plan
+-- stands for, worked out once instead of at every query (issue 6, speed).
+--
+-- ref_members(v, d) expands the plan's references on day d: groups into
+-- their members, ended agencies into their successors. At national scale
+-- that is ~7,000 rows through recursive functions, tens of milliseconds,
+-- and every oversight query needs it. The answer changes only on the days
+-- where some agency begins or ends or a succession takes effect (the only
+-- date comparisons in agency_resolve and group_members), so between two such
+-- days, an "epoch", it is the same. It is kept per (plan version, epoch) in
+-- ref_member_cache for the epochs of the periods' days.
+--
+-- Never wrong, only slower: any change to the tables the expansion reads
+-- marks the cache stale (statement triggers); a stale cache, another plan
+-- version or a day outside the cached epochs is expanded live as before.
+-- membership_refresh() rebuilds it; plan import and certificate
+-- registration (the only writers of those tables after start-up) call it.
+
+CREATE TABLE membership_cache_state (
+    only_row        boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    fresh           boolean NOT NULL DEFAULT false,
+    plan_version_id bigint
+);
+INSERT INTO membership_cache_state DEFAULT VALUES;
+
+-- The days on which the expansion can change, ascending.
+CREATE TABLE membership_boundary (day date PRIMARY KEY);
+
+-- The epochs cached (an epoch may expand to nothing).
+CREATE TABLE membership_cache_epoch (
+    plan_version_id bigint NOT NULL,
+    epoch           date NOT NULL,
+    PRIMARY KEY (plan_version_id, epoch)
+);
+
+CREATE TABLE ref_member_cache (
+    plan_version_id bigint NOT NULL,
+    epoch           date NOT NULL,
+    ref             text NOT NULL,
+    agency_id       bigint NOT NULL,
+    PRIMARY KEY (plan_version_id, epoch, ref, agency_id)
+);
+
+-- The expansion as 005 wrote it, now the fallback and the source of the cache.
+CREATE FUNCTION ref_members_live(v bigint, d date) RETURNS TABLE (ref text, agency_id bigint)
+LANGUAGE sql STABLE ROWS 2000 AS $$
+    WITH refs AS MATERIALIZED (
+        SELECT ta.agency_id, ta.group_code
+        FROM task_assignee ta JOIN task t ON t.id = ta.task_id
+        WHERE t.plan_version_id = v
+        UNION
+        SELECT r.agency_id, r.group_code
+        FROM indicator_reporter r JOIN indicator i ON i.id = r.indicator_id
+        WHERE i.plan_version_id = v)
+    SELECT 'id:' || a.id, a.id
+    FROM refs JOIN agency a ON a.id = refs.agency_id
+    WHERE d BETWEEN a.valid_from AND a.valid_to
+    UNION ALL
+    SELECT 'id:' || a.id, m
+    FROM refs JOIN agency a ON a.id = refs.agency_id, agency_resolve(a.id, d) m
+    WHERE NOT d BETWEEN a.valid_from AND a.valid_to
+    UNION ALL
+    SELECT refs.group_code, m
+    FROM refs, group_members(refs.group_code, d) m
+    WHERE refs.group_code IS NOT NULL
+$$;
+
+-- The first day of the epoch holding d ('-infinity' before every boundary).
+-- Meaningful only while the cache is fresh (the boundaries are part of it).
+CREATE FUNCTION membership_epoch(d date) RETURNS date LANGUAGE sql STABLE AS $$
+    SELECT coalesce(max(day), '-infinity') FROM membership_boundary WHERE day <= d
+$$;
+
+-- The cached epoch for (v, d), or NULL when the expansion must run live.
+CREATE FUNCTION membership_cached_epoch(v bigint, d date) RETURNS date
+LANGUAGE sql STABLE AS $$
+    SELECT e.epoch
+    FROM membership_cache_state s
+    JOIN membership_cache_epoch e ON e.plan_version_id = v AND e.epoch = membership_epoch(d)
+    WHERE s.fresh AND s.plan_version_id = v
+$$;
+
+-- Same contract as 005: each reference of version v's task assignees and
+-- indicator reporters with the agencies it stands for on day d.
+CREATE OR REPLACE FUNCTION ref_members(v bigint, d date) RETURNS TABLE (ref text, agency_id bigint)
+LANGUAGE plpgsql STABLE ROWS 2000 AS $$
+DECLARE
+    e date := membership_cached_epoch(v, d);
+BEGIN
+    IF e IS NULL THEN
+        RETURN QUERY SELECT * FROM ref_members_live(v, d);
+    ELSE
+        RETURN QUERY SELECT c.ref, c.agency_id FROM ref_member_cache c
+                     WHERE c.plan_version_id = v AND c.epoch = e;
+    END IF;
+END $$;
+
+-- Expected reporters on day d (004's contract), from the same expansion.
+CREATE OR REPLACE FUNCTION period_reporters(d date) RETURNS SETOF bigint
+LANGUAGE sql STABLE ROWS 200 AS $$
+    SELECT DISTINCT m.agency_id FROM ref_members((plan_version_now()).id, d) m
+$$;
+
+-- Rebuild the cache for the plan version in force, if stale. Runs as the
+-- owner with scope 'all' for its statements (put back before it returns,
+-- as tamnong_auth_agency in 007 does): the expansion reads plan tables only.
+CREATE FUNCTION membership_refresh() RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    was text := coalesce(current_setting('tamnong.scope', true), '');
+    v bigint;
+    e date;
+BEGIN
+    -- one rebuild at a time; a second caller finds it fresh afterwards
+    PERFORM 1 FROM membership_cache_state FOR UPDATE;
+    IF (SELECT fresh FROM membership_cache_state) THEN
+        RETURN;
+    END IF;
+    PERFORM set_config('tamnong.scope', 'all', true);
+    v := (plan_version_now()).id;
+    DELETE FROM ref_member_cache;
+    DELETE FROM membership_cache_epoch;
+    DELETE FROM membership_boundary;
+    INSERT INTO membership_boundary (day)
+    SELECT valid_from FROM agency WHERE valid_from > '-infinity'
+    UNION SELECT valid_to + 1 FROM agency WHERE valid_to < 'infinity'
+    UNION SELECT effective FROM agency_successor WHERE effective IS NOT NULL;
+    IF v IS NOT NULL THEN
+        -- the days the queries ask about: each period's last window day
+        -- (duties, figures) and its deadline day (the task board)
+        FOR e IN SELECT DISTINCT membership_epoch(x.day)
+                 FROM period p, LATERAL (VALUES (p.window_end), (p.deadline)) x (day) LOOP
+            INSERT INTO membership_cache_epoch VALUES (v, e);
+            INSERT INTO ref_member_cache (plan_version_id, epoch, ref, agency_id)
+            SELECT DISTINCT v, e, m.ref, m.agency_id FROM ref_members_live(v, e) m;
+        END LOOP;
+    END IF;
+    UPDATE membership_cache_state SET fresh = true, plan_version_id = v;
+    PERFORM set_config('tamnong.scope', was, true);
+END $$;
+
+-- A change to what the expansion reads makes the cache stale.
+CREATE FUNCTION membership_mark_stale() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    UPDATE membership_cache_state SET fresh = false WHERE fresh;
+    RETURN NULL;
+END $$;
+
+-- agency: only what decides membership (a new name changes nothing)
+CREATE TRIGGER membership_stale AFTER INSERT OR DELETE OR TRUNCATE ON agency
+    FOR EACH STATEMENT EXECUTE FUNCTION membership_mark_stale();
+CREATE TRIGGER membership_stale_upd AFTER UPDATE OF kind, valid_from, valid_to ON agency
+    FOR EACH STATEMENT EXECUTE FUNCTION membership_mark_stale();
+CREATE TRIGGER membership_stale AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON agency_group
+    FOR EACH STATEMENT EXECUTE FUNCTION membership_mark_stale();
+CREATE TRIGGER membership_stale AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON agency_successor
+    FOR EACH STATEMENT EXECUTE FUNCTION membership_mark_stale();
+CREATE TRIGGER membership_stale AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON task_assignee
+    FOR EACH STATEMENT EXECUTE FUNCTION membership_mark_stale();
+CREATE TRIGGER membership_stale AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON indicator_reporter
+    FOR EACH STATEMENT EXECUTE FUNCTION membership_mark_stale();
+CREATE TRIGGER membership_stale AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON plan_version
+    FOR EACH STATEMENT EXECUTE FUNCTION membership_mark_stale();
+CREATE TRIGGER membership_stale AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON period
+    FOR EACH STATEMENT EXECUTE FUNCTION membership_mark_stale();
+
+-- The writers refresh it when they are done: plan import (wrapped: the body
+-- of 002 is renamed and called) and certificate registration (which may add
+-- an agency).
+ALTER FUNCTION plan_import(jsonb, bigint) RENAME TO plan_import_apply;
+CREATE FUNCTION plan_import(doc jsonb, importer bigint) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    r jsonb := plan_import_apply(doc, importer);
+BEGIN
+    PERFORM membership_refresh();
+    RETURN r;
+END $$;
+REVOKE ALL ON FUNCTION plan_import(jsonb, bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION plan_import_apply(jsonb, bigint) FROM PUBLIC;
+
+ALTER FUNCTION cert_register(bigint, uuid, text, text, text, text, text, text)
+    RENAME TO cert_register_apply;
+CREATE FUNCTION cert_register(a bigint, u uuid, sha text, fp text, agency_code text,
+                              agency_name text, subj text, cert_role text)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+    r jsonb := cert_register_apply(a, u, sha, fp, agency_code, agency_name, subj, cert_role);
+BEGIN
+    PERFORM membership_refresh();
+    RETURN r;
+END $$;
+
+-- The cache is plan data: everyone reads, only the functions above write.
+GRANT SELECT ON membership_cache_state, membership_boundary, membership_cache_epoch
+    TO tamnong_app;
+SELECT tamnong_protect_plan_table('ref_member_cache');
+REVOKE ALL ON FUNCTION membership_refresh() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION membership_refresh() TO tamnong_app;
+REVOKE ALL ON FUNCTION membership_mark_stale() FROM PUBLIC;
+
+SELECT membership_refresh();
