@@ -153,9 +153,12 @@ static const struct {
     {"DATA_LOSS", TAMNONG__STATUS__DATA_LOSS},
 };
 
-json_t *handler_answer_json(struct call *call, ProtobufCClosure done, const PGresult *res)
+/* The JSON object in row 0, column 0 (rows: how many rows are acceptable). */
+static json_t *answer_object(struct call *call, ProtobufCClosure done, const PGresult *res,
+                             bool list)
 {
-    json_t *r = PQntuples(res) == 1 ? json_loads(pg_text(res, 0, 0), 0, NULL) : NULL;
+    int n = PQntuples(res);
+    json_t *r = (list ? n >= 1 : n == 1) ? json_loads(pg_text(res, 0, 0), 0, NULL) : NULL;
     if (!json_is_object(r)) {
         json_decref(r);
         handler_fail(call, done, TAMNONG__STATUS__INTERNAL, "unexpected answer from the database");
@@ -172,6 +175,16 @@ json_t *handler_answer_json(struct call *call, ProtobufCClosure done, const PGre
     handler_fail(call, done, status, "%s", jstr(err, "message"));
     json_decref(r);
     return NULL;
+}
+
+json_t *handler_answer_json(struct call *call, ProtobufCClosure done, const PGresult *res)
+{
+    return answer_object(call, done, res, false);
+}
+
+json_t *handler_answer_head(struct call *call, ProtobufCClosure done, const PGresult *res)
+{
+    return answer_object(call, done, res, true);
 }
 
 /* ---------------------------------------------------------------- arena */

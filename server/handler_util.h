@@ -59,6 +59,9 @@ int handler_request_sha256(const ProtobufCMessage *msg, char hex[65])
 /* A statement's one-row jsonb answer, or NULL after answering: a refusal it
  * returned ({"error": {"status", "message"}}) or an unreadable document. */
 json_t *handler_answer_json(struct call *call, ProtobufCClosure done, const PGresult *res);
+/* The same for answers given as rows whose first row carries the JSON head in
+ * its first column (the rows after it: a list, see arena_messages_rows). */
+json_t *handler_answer_head(struct call *call, ProtobufCClosure done, const PGresult *res);
 
 /* Members of a JSON object: a string ("" when absent; it points into the
  * JSON), an integer (0) and a boolean (false). */
@@ -124,6 +127,13 @@ ProtobufCMessage *arena_message(struct arena *a, const ProtobufCMessageDescripto
     {                                                                                              \
         return (type *)arena_message(a, &(desc), x);                                               \
     }
+
+/* Messages of type d from rows first_row.. of res (*n of them): each column
+ * whose name is a field of d fills it ("f.g": field g of the nested message
+ * f); strings point into res; NULL columns keep the default (server/handler_rows.c).
+ * NULL when out of memory. */
+ProtobufCMessage **arena_messages_rows(struct arena *a, const ProtobufCMessageDescriptor *d,
+                                       const PGresult *res, int first_row, size_t *n);
 
 /* {"code","name"} as an AgencyRef pointing into the JSON. */
 JSON_MESSAGE(agency_ref, Tamnong__AgencyRef, tamnong__agency_ref__descriptor)

@@ -4,7 +4,8 @@
  * every reporter, with a reason, exactly-once), both for the standing agency
  * and the operator only. Each checks the request's form, then runs one
  * plpgsql function of deploy/migrations/004_deadlines.sql that answers one
- * jsonb document; the on-time rule itself lives there (deadline_of). */
+ * jsonb document (PeriodStatus: a JSON head and a row per reporter, 014);
+ * the on-time rule itself lives there (deadline_of). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,6 @@
 
 JSON_MESSAGE(period_info, Tamnong__PeriodInfo, tamnong__period_info__descriptor)
 JSON_MESSAGE(kind_count, Tamnong__KindCount, tamnong__kind_count__descriptor)
-JSON_MESSAGE(reporter_status, Tamnong__ReporterStatus, tamnong__reporter_status__descriptor)
 
 static void caller_id(const struct call *call, char out[24])
 {
@@ -53,7 +53,7 @@ static bool has_text(const char *s)
 static void period_status_rows(struct call *call, ProtobufCClosure done, const PGresult *res,
                                void *arg)
 {
-    json_t *r = handler_answer_json(call, done, res);
+    json_t *r = handler_answer_head(call, done, res);
     if (!r)
         return;
     struct arena a = {0};
@@ -61,8 +61,11 @@ static void period_status_rows(struct call *call, ProtobufCClosure done, const P
     resp.period = period_info(&a, json_object_get(r, "period"));
     resp.deadline_passed = jbool(r, "deadline_passed");
     CONVERT_ARRAY(&a, json_object_get(r, "totals"), &resp.totals, &resp.n_totals, kind_count);
-    CONVERT_ARRAY(&a, json_object_get(r, "reporters"), &resp.reporters, &resp.n_reporters,
-                  reporter_status);
+    /* the reporters: one row each after the head (014_period_status_rows.sql) */
+    resp.reporters = (Tamnong__ReporterStatus **)arena_messages_rows(
+        &a, &tamnong__reporter_status__descriptor, res, 1, &resp.n_reporters);
+    if (!resp.reporters)
+        a.oom = true;
     handler_answer_arena(call, done, &resp.base, &a);
     json_decref(r);
 }

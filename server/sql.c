@@ -67,7 +67,7 @@ const struct sql_statement sql_statements[SQL__COUNT] = {
     [SQL_TARGET_PROGRESS] = {"target_progress", "SELECT target_progress($1, $2, $3::boolean)", 3},
     [SQL_PERIOD_CLOSE] = {"period_close", "SELECT period_close($1::bigint, $2::uuid, $3, $4)", 4},
     [SQL_REPORT_FEEDBACK] = {"report_feedback", "SELECT report_feedback($1)", 1},
-    [SQL_PERIOD_STATUS] = {"period_status", "SELECT period_status($1::bigint, $2, $3)", 3},
+    [SQL_PERIOD_STATUS] = {"period_status", "SELECT * FROM period_status($1::bigint, $2, $3)", 3},
     [SQL_DEADLINE_EXTEND] = {"deadline_extend",
                              "SELECT deadline_extend($1::bigint, $2::uuid, $3, $4, $5, $6, $7)", 7},
     /* A live session of this token over this certificate, marked as used:

@@ -1,0 +1,142 @@
+-- 014_period_status_rows: PeriodStatus at national scale (issue 6, speed).
+--
+-- PeriodStatus lists every expected reporter: 3,500 at national scale. Built
+-- as one jsonb document it cost ~100 ms in PostgreSQL (jsonb objects sorted
+-- inside the aggregate, 14 ms of per-agency extension look-ups) and as much
+-- again for tamnongd to parse a megabyte of JSON on its event loop. Now the
+-- answer is a table: the first row carries the small part as JSON in `head`
+-- (period, deadline_passed, totals, or a refusal), the rows after it one
+-- reporter each, in the order shown, as plain columns that the server copies
+-- into the response without parsing anything (named as the fields of
+-- ReporterStatus, "agency.code" for the code of its agency: see
+-- server/handler_rows.c).
+--
+-- The rules are those of 004 (who is expected, which revision counts, the
+-- effective deadline) and are not repeated: the choice of the effective
+-- deadline moves into deadline_choose, which deadline_of and this function
+-- both use.
+
+-- The effective deadline from the period's own deadline and the extensions
+-- in force for the agency (own_*) and for every reporter (all_*), as
+-- deadline_of (004) documents it. A single SELECT, so callers get it inlined.
+CREATE FUNCTION deadline_choose(period_dl timestamptz,
+                                own_dl timestamptz, own_reason text, own_id bigint,
+                                all_dl timestamptz, all_reason text, all_id bigint)
+RETURNS TABLE (deadline_at timestamptz, extended_at timestamptz, reason text, extension_id bigint)
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT greatest(period_dl, own_dl, all_dl),
+           CASE WHEN greatest(own_dl, all_dl) > period_dl THEN greatest(own_dl, all_dl) END,
+           CASE WHEN own_dl > period_dl AND own_dl >= coalesce(all_dl, own_dl) THEN own_reason
+                WHEN all_dl > period_dl THEN all_reason END,
+           CASE WHEN own_dl > period_dl AND own_dl >= coalesce(all_dl, own_dl) THEN own_id
+                WHEN all_dl > period_dl THEN all_id END
+$$;
+
+CREATE OR REPLACE FUNCTION deadline_of(a bigint, pid bigint)
+RETURNS TABLE (deadline_at timestamptz, extended_at timestamptz, reason text, extension_id bigint)
+LANGUAGE sql STABLE ROWS 1 AS $$
+    SELECT d.*
+    FROM period p
+    LEFT JOIN extension_in_force own ON own.period_id = p.id AND own.agency_id = a
+    LEFT JOIN extension_in_force al ON al.period_id = p.id AND al.agency_id IS NULL,
+    deadline_choose(p.deadline_at, own.deadline_at, own.reason, own.id,
+                    al.deadline_at, al.reason, al.id) d
+    WHERE p.id = pid
+$$;
+
+DROP FUNCTION period_status(bigint, text, text);
+
+-- PeriodStatus(caller a, period, kind filter '' = all) as rows: see the top.
+-- Reporters are listed missing first, then late, then returned, then
+-- submitted, then accepted; within that by kind and Vietnamese name (004).
+CREATE FUNCTION period_status(a bigint, pcode text, kind_f text)
+RETURNS TABLE (head json, "agency.code" text, "agency.name" text, kind text, status text,
+               on_time boolean,
+               submission_id bigint, revision int, received_at_ms bigint,
+               deadline_at_ms bigint, extension_reason text, review_reason text)
+LANGUAGE plpgsql STABLE SET jit = off AS $$
+DECLARE
+    p period;
+    kinds text[] := ARRAY['department', 'district', 'commune', 'socio_political', 'province',
+                          'other'];
+BEGIN
+    SELECT * INTO p FROM period WHERE period.code = pcode;
+    IF p.id IS NULL THEN
+        RETURN QUERY SELECT tn_refuse('NOT_FOUND',
+                                      format('period_code: there is no period %s', pcode))::json,
+                            NULL, NULL, NULL, NULL, NULL::boolean, NULL::bigint, NULL::int,
+                            NULL::bigint, NULL::bigint, NULL, NULL;
+        RETURN;
+    END IF;
+    RETURN QUERY
+    WITH acc AS MATERIALIZED (  -- the latest accepted revision of each agency
+             SELECT DISTINCT ON (s.agency_id) s.agency_id, s.received_at
+             FROM submission s WHERE s.period_id = p.id AND s.state = 'accepted'
+             ORDER BY s.agency_id, s.revision DESC),
+         cur AS MATERIALIZED (  -- the current revisions (without their content)
+             SELECT c.agency_id, c.id, c.revision, c.state, c.received_at, c.reason
+             FROM submission c WHERE c.period_id = p.id AND c.current),
+         ext AS MATERIALIZED (  -- the extensions in force in this period (a few)
+             SELECT * FROM extension_in_force e WHERE e.period_id = p.id),
+         x AS (
+             SELECT g.id, g.code, g.name, g.kind, o.ord AS name_ord,
+                    c.id AS sid, c.revision, c.state, c.received_at, c.reason,
+                    coalesce(k.received_at, c.received_at) AS counted_at,
+                    dl.deadline_at, dl.reason AS ext_reason
+             FROM period_reporters(period_duty_day(p)) e
+             JOIN agency g ON g.id = e
+             LEFT JOIN cur c ON c.agency_id = g.id
+             LEFT JOIN acc k ON k.agency_id = g.id
+             LEFT JOIN ext own ON own.agency_id = g.id
+             LEFT JOIN ext al ON al.agency_id IS NULL
+             -- the alphabetical order while fresh (011)
+             LEFT JOIN agency_name_order o
+                    ON o.agency_id = g.id AND (SELECT fresh FROM membership_cache_state)
+             CROSS JOIN LATERAL deadline_choose(p.deadline_at, own.deadline_at, own.reason,
+                                                own.id, al.deadline_at, al.reason, al.id) dl
+             WHERE coalesce(kind_f, '') = '' OR g.kind = kind_f),
+         y AS MATERIALIZED (
+             SELECT x.*, CASE WHEN x.sid IS NULL THEN 'missing' ELSE x.state END AS st,
+                    x.sid IS NOT NULL AND x.counted_at < x.deadline_at AS in_time
+             FROM x),
+         totals AS (
+             SELECT CASE WHEN grouping(y.kind) = 1 THEN 0
+                         ELSE coalesce(array_position(kinds, y.kind), 99) END AS o,
+                    json_build_object(
+                        'kind', CASE WHEN grouping(y.kind) = 1 THEN '' ELSE y.kind END,
+                        'expected', count(*),
+                        'submitted', count(*) FILTER (WHERE y.st <> 'missing'),
+                        'on_time', count(*) FILTER (WHERE y.in_time),
+                        'late', count(*) FILTER (WHERE y.st <> 'missing' AND NOT y.in_time),
+                        'missing', count(*) FILTER (WHERE y.st = 'missing'),
+                        'returned', count(*) FILTER (WHERE y.st = 'returned'),
+                        'accepted', count(*) FILTER (WHERE y.st = 'accepted')) AS j
+             FROM y GROUP BY GROUPING SETS ((), (y.kind)))
+    -- o: the head first, then the reporters in the order shown
+    SELECT z.head, z.code, z.name, z.kind, z.status, z.on_time, z.submission_id, z.revision,
+           z.received_at_ms, z.deadline_at_ms, z.extension_reason, z.review_reason
+    FROM (SELECT 0::bigint AS o,
+                 json_build_object('period', period_info_json(p, a),
+                                   'deadline_passed', tamnong_now() >= p.deadline_at,
+                                   'totals', (SELECT json_agg(t.j ORDER BY t.o) FROM totals t))
+                     AS head,
+                 NULL AS code, NULL AS name, NULL AS kind, NULL AS status, NULL::boolean AS on_time,
+                 NULL::bigint AS submission_id, NULL::int AS revision,
+                 NULL::bigint AS received_at_ms, NULL::bigint AS deadline_at_ms,
+                 NULL AS extension_reason, NULL AS review_reason
+          UNION ALL
+          SELECT row_number() OVER (
+                     ORDER BY CASE WHEN y.st = 'missing' THEN 0
+                                   WHEN NOT y.in_time THEN 1
+                                   WHEN y.st = 'returned' THEN 2
+                                   WHEN y.st = 'submitted' THEN 3
+                                   ELSE 4 END,
+                              coalesce(array_position(kinds, y.kind), 99),
+                              y.name_ord, y.name COLLATE "vi-VN-x-icu", y.code),
+                 NULL, y.code, y.name, y.kind, y.st, y.in_time, coalesce(y.sid, 0),
+                 coalesce(y.revision, 0), coalesce(tn_ms(y.received_at), 0), tn_ms(y.deadline_at),
+                 coalesce(y.ext_reason, ''),
+                 CASE WHEN y.st = 'returned' THEN coalesce(y.reason, '') ELSE '' END
+          FROM y) z
+    ORDER BY z.o;
+END $$;
