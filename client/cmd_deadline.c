@@ -67,22 +67,9 @@ static const char *status_label(const char *s)
     return s;
 }
 
-/* The last day to send (YYYY-MM-DD, in the period's time zone) of a
- * deadline at ms: the period's own deadline day, moved by whole days for an
- * extension (extensions end at the end of a day in the same zone). */
 static void deadline_text(const Tamnong__PeriodInfo *p, int64_t ms, char *buf, size_t len)
 {
-    int y, m, d;
-    if (!p || ms <= 0 || sscanf(p->deadline, "%4d-%2d-%2d", &y, &m, &d) != 3) {
-        snprintf(buf, len, "—");
-        return;
-    }
-    int64_t diff = ms - p->deadline_at_ms;
-    long days = (long)((diff + (diff >= 0 ? 43200000 : -43200000)) / 86400000);
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d + (int)days, .tm_hour = 12};
-    time_t t = timegm(&tm);
-    if (!gmtime_r(&t, &tm) || strftime(buf, len, "%Y-%m-%d", &tm) == 0)
-        snprintf(buf, len, "—");
+    out_deadline_day(p ? p->deadline : NULL, p ? p->deadline_at_ms : 0, ms, buf, len);
 }
 
 /* ------------------------------------------------------------ admin status */

@@ -1,6 +1,7 @@
 /* cmd_periods: `tamnong periods [--year Y]`, the reporting periods: for each
  * the data cut-off window and the day by which the report must reach the
- * province (until the end of that day in the province's time zone). */
+ * province (until the end of that day in the province's time zone), moved
+ * for this agency when the standing agency extended its deadline. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,18 +34,26 @@ static int print_json(const Tamnong__PeriodsResponse *r)
     json_t *doc = json_array();
     for (size_t i = 0; doc && i < r->n_periods; i++) {
         const Tamnong__PeriodInfo *p = r->periods[i];
-        json_t *code = json_string(p->code), *regime = json_string(p->regime),
-               *name = json_string(p->regime_name), *ws = json_string(p->window_start),
-               *we = json_string(p->window_end), *dl = json_string(p->deadline),
-               *at = iso_utc(p->deadline_at_ms), *tz = json_string(p->time_zone);
-        json_t *o = NULL;
-        if (code && regime && name && ws && we && dl && at && tz)
-            o = json_pack("{s:O, s:O, s:O, s:i, s:O, s:O, s:O, s:O, s:O}", "code", code, "regime",
-                          regime, "name", name, "year", (int)p->year, "window_start", ws,
-                          "window_end", we, "deadline", dl, "deadline_at", at, "time_zone", tz);
-        json_t *parts[] = {code, regime, name, ws, we, dl, at, tz};
-        for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++)
-            json_decref(parts[k]);
+        json_t *o = json_object();
+        out_jset(o, "code", json_string(p->code), &bad);
+        out_jset(o, "regime", json_string(p->regime), &bad);
+        out_jset(o, "name", json_string(p->regime_name), &bad);
+        out_jset(o, "year", json_integer(p->year), &bad);
+        out_jset(o, "window_start", json_string(p->window_start), &bad);
+        out_jset(o, "window_end", json_string(p->window_end), &bad);
+        out_jset(o, "deadline", json_string(p->deadline), &bad);
+        out_jset(o, "deadline_at", iso_utc(p->deadline_at_ms), &bad);
+        out_jset(o, "time_zone", json_string(p->time_zone), &bad);
+        /* this agency's own extension, if the standing agency granted one */
+        char day[16] = "";
+        if (p->extended_deadline_at_ms > 0)
+            out_deadline_day(p->deadline, p->deadline_at_ms, p->extended_deadline_at_ms, day,
+                             sizeof day);
+        out_jset(o, "extended_deadline", out_jstr_or_null(day), &bad);
+        out_jset(o, "extended_deadline_at",
+                 p->extended_deadline_at_ms > 0 ? iso_utc(p->extended_deadline_at_ms) : json_null(),
+                 &bad);
+        out_jset(o, "extension_reason", out_jstr_or_null(p->extension_reason), &bad);
         if (!o || json_array_append_new(doc, o) != 0) {
             bad = true;
             break;
@@ -62,7 +71,7 @@ static int print_human(const Tamnong__PeriodsResponse *r)
     struct out_table *t = out_table_new(4);
     out_table_addv(t, _("Period"), _("Report"), _("Data window"), _("Send by (end of day)"));
     const char *zone = r->periods[0]->time_zone;
-    bool one_zone = true;
+    bool one_zone = true, extended = false;
     for (size_t i = 0; i < r->n_periods; i++) {
         const Tamnong__PeriodInfo *p = r->periods[i];
         char window[64], deadline[96];
@@ -70,11 +79,25 @@ static int print_human(const Tamnong__PeriodsResponse *r)
         if (strcmp(p->time_zone, zone) != 0)
             one_zone = false;
         snprintf(deadline, sizeof deadline, "%s", p->deadline);
+        if (p->extended_deadline_at_ms > 0) {
+            char day[16];
+            out_deadline_day(p->deadline, p->deadline_at_ms, p->extended_deadline_at_ms, day,
+                             sizeof day);
+            /* TRANSLATORS: 1: the period's deadline day, 2: the later day of this
+             * agency's extension. */
+            snprintf(deadline, sizeof deadline, _("%s, extended to %s"), p->deadline, day);
+            extended = true;
+        }
         out_table_addv(t, p->code, p->regime_name, window, deadline);
     }
     out_table_print(t, stdout);
     out_table_free(t);
     putchar('\n');
+    for (size_t i = 0; extended && i < r->n_periods; i++)
+        if (r->periods[i]->extended_deadline_at_ms > 0 && *r->periods[i]->extension_reason)
+            /* TRANSLATORS: 1: period code, 2: why the standing agency extended the deadline. */
+            printf(_("Extension for %s: %s\n"), r->periods[i]->code,
+                   r->periods[i]->extension_reason);
     if (one_zone)
         /* TRANSLATORS: %s is a time zone name such as Asia/Ho_Chi_Minh. */
         printf(_("A report is on time when the server has it by the end of the deadline day "
@@ -137,6 +160,8 @@ const struct command cmd_periods = {
        "  --year Y   only the periods of year Y\n"
        "  --json     print a JSON array; each period has code, regime, name, year,\n"
        "             window_start, window_end, deadline (local dates, YYYY-MM-DD),\n"
-       "             deadline_at (the end of the deadline day, ISO-8601 UTC) and\n"
-       "             time_zone\n"),
+       "             deadline_at (the end of the deadline day, ISO-8601 UTC),\n"
+       "             time_zone, and this agency's extension if the standing agency\n"
+       "             granted one: extended_deadline (the new last day),\n"
+       "             extended_deadline_at and extension_reason (null when none)\n"),
 };

@@ -298,3 +298,19 @@ void out_jset(json_t *o, const char *key, json_t *v, bool *bad)
     if (!v || json_object_set_new(o, key, v) != 0)
         *bad = true;
 }
+
+void out_deadline_day(const char *deadline, int64_t deadline_at_ms, int64_t ms, char *buf,
+                      size_t len)
+{
+    int y, m, d;
+    if (!deadline || ms <= 0 || sscanf(deadline, "%4d-%2d-%2d", &y, &m, &d) != 3) {
+        snprintf(buf, len, "—");
+        return;
+    }
+    int64_t diff = ms - deadline_at_ms;
+    long days = (long)((diff + (diff >= 0 ? 43200000 : -43200000)) / 86400000);
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d + (int)days, .tm_hour = 12};
+    time_t t = timegm(&tm);
+    if (!gmtime_r(&t, &tm) || strftime(buf, len, "%Y-%m-%d", &tm) == 0)
+        snprintf(buf, len, "—");
+}

@@ -45,6 +45,12 @@ void out_jset(json_t *o, const char *key, json_t *v, bool *bad);
 
 /* Unix epoch milliseconds as ISO-8601 UTC ("2025-06-01T01:02:03.456Z"). */
 void out_iso8601_utc(int64_t ms, char *buf, size_t len);
+/* The last day to send (YYYY-MM-DD, in the period's time zone) of a deadline
+ * at ms, for a period whose own deadline day is `deadline` (YYYY-MM-DD) ending
+ * at deadline_at_ms: moved by whole days for an extension (extensions end at
+ * the end of a day in the same zone). "—" when unknown. */
+void out_deadline_day(const char *deadline, int64_t deadline_at_ms, int64_t ms, char *buf,
+                      size_t len);
 /* Unix epoch milliseconds as local date and time ("2025-06-01 08:02:03 +07"). */
 void out_local_time(int64_t ms, char *buf, size_t len);
 

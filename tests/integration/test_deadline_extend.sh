@@ -87,6 +87,18 @@ rpc1 UBND-A Periods '{"year": 2025}'
 assert_eq "$EXT_MS" "$(pyj "$R" '[p["extended_deadline_at_ms"] for p in d["periods"] if p["code"] == "'$P'"][0]')" "Periods: UBND-A's extension"
 rpc1 UBND-B Periods '{"year": 2025}'
 assert_eq 0 "$(pyj "$R" '[p["extended_deadline_at_ms"] for p in d["periods"] if p["code"] == "'$P'"][0]')" "Periods: none for UBND-B"
+tn UBND-A periods --year 2025 --json
+assert_eq 0 "$RC" "tamnong periods as UBND-A ($ERR)"
+assert_eq '["2025-06-25", "Lũ quét làm hỏng đường truyền"]' \
+    "$(pyj "$OUT" '[[p["extended_deadline"], p["extension_reason"]] for p in d if p["code"] == "'$P'"][0]')" \
+    "tamnong periods --json: UBND-A's extended last day and reason"
+tn UBND-A periods --year 2025
+assert_contains "$OUT" "2025-06-15, extended to 2025-06-25" "tamnong periods: the extension in the table"
+assert_contains "$OUT" "Lũ quét làm hỏng đường truyền" "tamnong periods: and its reason"
+tn UBND-B periods --year 2025 --json
+assert_eq '[null, null]' \
+    "$(pyj "$OUT" '[[p["extended_deadline"], p["extension_reason"]] for p in d if p["code"] == "'$P'"][0]')" \
+    "tamnong periods --json: no extension for UBND-B"
 
 tn SNN admin status $P --json
 assert_eq 0 "$RC" "admin status ($ERR)"
