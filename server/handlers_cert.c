@@ -45,25 +45,25 @@ static bool once_params(struct call *call, ProtobufCClosure done, const Protobuf
 
 /* ---------------------------------------------------------------- CertRegister */
 
+static const char *agency_code_of(const Tamnong__AgencyRef *ag)
+{
+    return ag ? ag->code : "?";
+}
+
 static void register_rows(struct call *call, ProtobufCClosure done, const PGresult *res, void *arg)
 {
     json_t *r = handler_answer_json(call, done, res);
     if (!r)
         return;
-    Tamnong__CertRegisterResponse resp = TAMNONG__CERT_REGISTER_RESPONSE__INIT;
-    Tamnong__AgencyRef ag = TAMNONG__AGENCY_REF__INIT;
-    resp.replay = jbool(r, "replay");
-    resp.fingerprint = jstr(r, "fingerprint");
-    ag.code = jstr(json_object_get(r, "agency"), "code");
-    ag.name = jstr(json_object_get(r, "agency"), "name");
-    resp.agency = &ag;
-    resp.created = jbool(r, "created");
-    resp.subject = jstr(r, "subject");
-    resp.registered_at_ms = jint(r, "registered_at_ms");
-    if (!resp.replay)
-        log_notice("certificate %s (%s) registered to agency %s by %s", resp.fingerprint,
-                   resp.subject, ag.code, call_agency(call) ? call_agency(call)->code : "?");
-    done(&resp.base, call);
+    struct arena a = {0};
+    const Tamnong__CertRegisterResponse *resp =
+        (const Tamnong__CertRegisterResponse *)arena_message(
+            &a, &tamnong__cert_register_response__descriptor, r);
+    if (resp && !resp->replay)
+        log_notice("certificate %s (%s) registered to agency %s by %s", resp->fingerprint,
+                   resp->subject, agency_code_of(resp->agency),
+                   call_agency(call) ? call_agency(call)->code : "?");
+    handler_answer_arena(call, done, resp ? &resp->base : NULL, &a);
     json_decref(r);
 }
 
@@ -108,22 +108,16 @@ static void revoke_rows(struct call *call, ProtobufCClosure done, const PGresult
     json_t *r = handler_answer_json(call, done, res);
     if (!r)
         return;
-    Tamnong__CertRevokeResponse resp = TAMNONG__CERT_REVOKE_RESPONSE__INIT;
-    Tamnong__AgencyRef ag = TAMNONG__AGENCY_REF__INIT;
-    resp.replay = jbool(r, "replay");
-    resp.fingerprint = jstr(r, "fingerprint");
-    ag.code = jstr(json_object_get(r, "agency"), "code");
-    ag.name = jstr(json_object_get(r, "agency"), "name");
-    resp.agency = &ag;
-    resp.revoked_at_ms = jint(r, "revoked_at_ms");
-    resp.already_revoked = jbool(r, "already_revoked");
     /* Committed: no new connection is identified by it (the database says
      * so); drop it from the cache and cut its live connections. */
-    auth_revoked(resp.fingerprint);
-    if (!resp.replay && !resp.already_revoked)
-        log_notice("certificate %s of agency %s revoked by %s", resp.fingerprint, ag.code,
-                   call_agency(call) ? call_agency(call)->code : "?");
-    done(&resp.base, call);
+    auth_revoked(jstr(r, "fingerprint"));
+    struct arena a = {0};
+    const Tamnong__CertRevokeResponse *resp = (const Tamnong__CertRevokeResponse *)arena_message(
+        &a, &tamnong__cert_revoke_response__descriptor, r);
+    if (resp && !resp->replay && !resp->already_revoked)
+        log_notice("certificate %s of agency %s revoked by %s", resp->fingerprint,
+                   agency_code_of(resp->agency), call_agency(call) ? call_agency(call)->code : "?");
+    handler_answer_arena(call, done, resp ? &resp->base : NULL, &a);
     json_decref(r);
 }
 
