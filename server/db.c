@@ -21,7 +21,16 @@
  * it, commit or rollback), so the actor is set for exactly that statement and
  * cannot leak to the next request. Results come back as: the actor's result,
  * NULL, the statement's result(s), NULL, PGRES_PIPELINE_SYNC (an error
- * aborts the rest: PGRES_PIPELINE_ABORTED until the Sync). */
+ * aborts the rest: PGRES_PIPELINE_ABORTED until the Sync).
+ *
+ * libpq resolves a host name inside PQconnectStart, blocking. When the
+ * conninfo names its host (one name, no hostaddr), the pool resolves it with
+ * uv_getaddrinfo on libuv's thread pool and hands libpq the addresses as
+ * hostaddr, with the name repeated as host once per address (libpq wants the
+ * two lists equally long; the name stays for TLS and .pgpass), so libpq
+ * tries them in turn as it would have. It resolves again after a connection
+ * fails, so a moved database is found; until the first answer, connections
+ * wait in BACKOFF. */
 #include "db.h"
 
 #include <assert.h>
@@ -31,6 +40,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netdb.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -44,6 +55,7 @@
 #define DB_STATEMENT_TIMEOUT_MS 30000
 #define DB_MAX_QUEUE            100000
 #define DB_ERRMSG_MAX           256
+#define DB_MAX_ADDRS            8 /* addresses of a host name given to libpq */
 
 #define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
@@ -120,7 +132,13 @@ struct db_pool {
     uv_idle_t idle;
     unsigned long reconnects;
     uint64_t rng;
-    int open_handles; /* timers and watches not yet closed */
+    int open_handles; /* timers and watches not yet closed, and a resolution in flight */
+    char *host_name;  /* the conninfo's host when it is a name to resolve, else NULL */
+    char hostaddr[DB_MAX_ADDRS * INET6_ADDRSTRLEN]; /* its latest addresses, "a,b"; "" before */
+    char *host_list;                                /* the name once per address, "n,n" */
+    uv_getaddrinfo_t resolve;
+    bool resolving;
+    bool resolve_failed; /* the last answer was an error: warn once per outage */
     bool closing;
     bool timers_closing;
     void (*close_done)(void *);
@@ -129,6 +147,7 @@ struct db_pool {
 
 static void conn_fail(struct db_conn *c, const char *why);
 static void conn_after_idle(struct db_conn *c);
+static void pool_resolve(struct db_pool *p);
 
 /* --- small helpers ----------------------------------------------------------- */
 
@@ -241,6 +260,8 @@ static void fail_queue(struct db_pool *p, const char *msg)
 
 static void pool_free(struct db_pool *p)
 {
+    free(p->host_name);
+    free(p->host_list);
     free(p->conns);
     free(p->conninfo);
     free(p->options);
@@ -452,6 +473,8 @@ static void conn_fail(struct db_conn *c, const char *why)
         return;
     }
     conn_set_state(c, DBC_BACKOFF);
+    if (p->host_name)
+        pool_resolve(p); /* the database may have moved */
     uint64_t delay = backoff_ms(c);
     c->attempt++;
     uv_timer_start(&c->timer, timer_cb, delay, 0);
@@ -471,15 +494,82 @@ static void notice_cb(void *arg, const PGresult *res)
         log_debug("database connection %d: PostgreSQL says: %s", c->index, msg);
 }
 
+static void resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+    struct db_pool *p = container_of(req, struct db_pool, resolve);
+    p->resolving = false;
+    char addrs[sizeof p->hostaddr] = "";
+    size_t len = 0;
+    int n = 0;
+    for (struct addrinfo *ai = status == 0 ? res : NULL; ai && n < DB_MAX_ADDRS; ai = ai->ai_next) {
+        char one[INET6_ADDRSTRLEN] = "";
+        if (ai->ai_family == AF_INET)
+            uv_ip4_name((const struct sockaddr_in *)ai->ai_addr, one, sizeof one);
+        else if (ai->ai_family == AF_INET6)
+            uv_ip6_name((const struct sockaddr_in6 *)ai->ai_addr, one, sizeof one);
+        if (!one[0])
+            continue;
+        len += (size_t)snprintf(addrs + len, sizeof addrs - len, "%s%s", n ? "," : "", one);
+        n++;
+    }
+    uv_freeaddrinfo(res);
+    size_t name_len = strlen(p->host_name);
+    char *list = n ? malloc((size_t)n * (name_len + 1)) : NULL;
+    if (list) {
+        for (int i = 0; i < n; i++) {
+            memcpy(list + (size_t)i * (name_len + 1), p->host_name, name_len);
+            list[(size_t)i * (name_len + 1) + name_len] = i + 1 < n ? ',' : '\0';
+        }
+        p->resolve_failed = false;
+        if (strcmp(addrs, p->hostaddr) != 0)
+            log_info("database host %s is at %s", p->host_name, addrs);
+        memcpy(p->hostaddr, addrs, sizeof addrs);
+        free(p->host_list);
+        p->host_list = list;
+    } else if (status != UV_EAI_CANCELED && !p->closing) {
+        LOG_AT(p->resolve_failed ? LOG_DEBUG : LOG_WARNING,
+               "cannot resolve the database host %s: %s", p->host_name,
+               status ? uv_strerror(status)
+               : n    ? "out of memory"
+                      : "no address");
+        p->resolve_failed = true;
+    }
+    handle_closed(p); /* may free the pool when it is closing */
+}
+
+/* Start resolving the host name, unless it is under way or the pool closes. */
+static void pool_resolve(struct db_pool *p)
+{
+    if (p->resolving || p->closing)
+        return;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+    int r = uv_getaddrinfo(p->loop, &p->resolve, resolved, p->host_name, NULL, &hints);
+    if (r != 0) {
+        log_warning("cannot resolve the database host %s: %s", p->host_name, uv_strerror(r));
+        return;
+    }
+    p->resolving = true;
+    p->open_handles++;
+}
+
 static void conn_start(struct db_conn *c)
 {
     struct db_pool *p = c->pool;
+    if (p->host_name && !p->host_list) { /* no address yet: ask, look again soon */
+        pool_resolve(p);
+        uint64_t delay = c->attempt == 0 ? DB_BACKOFF_BASE_MS / 4 : backoff_ms(c);
+        c->attempt++;
+        uv_timer_start(&c->timer, timer_cb, delay, 0);
+        return;
+    }
     /* Keywords before dbname may be overridden by the operator's conninfo,
      * which is expanded from dbname; options come after it, as they already
-     * hold the conninfo's own (db_pool_new). A host name (not hostaddr or a
-     * socket directory) makes libpq resolve it synchronously: use addresses. */
-    const char *const kw[] = {"application_name", "dbname", "options", NULL};
-    const char *const val[] = {"tamnongd", p->conninfo, p->options, NULL};
+     * hold the conninfo's own (db_pool_new), and so does the resolved
+     * hostaddr (see the top). */
+    const char *const kw[] = {"application_name",           "dbname",   "options",
+                              p->host_name ? "host" : NULL, "hostaddr", NULL};
+    const char *const val[] = {"tamnongd",   p->conninfo, p->options,
+                               p->host_list, p->hostaddr, NULL};
     conn_set_state(c, DBC_CONNECTING);
     c->prepared = 0;
     c->pg = PQconnectStartParams(kw, val, 1);
@@ -849,12 +939,21 @@ static char *pool_options(const char *extra, const char *operator_opts)
     return out;
 }
 
+/* A single host name for DNS: not a socket directory (/...), not an abstract
+ * socket (@...), not an address, not a list (host=a,b: left to libpq). */
+static bool host_is_name(const char *h)
+{
+    unsigned char buf[sizeof(struct in6_addr)];
+    return h[0] != '/' && h[0] != '@' && !strchr(h, ',') && inet_pton(AF_INET, h, buf) != 1 &&
+           inet_pton(AF_INET6, h, buf) != 1;
+}
+
 struct db_pool *db_pool_new(uv_loop_t *loop, const char *conninfo, const char *options, int size,
                             long connect_timeout_ms, long reconnect_max_ms)
 {
     if (size < 1 || connect_timeout_ms < 1)
         return NULL;
-    char *operator_opts = NULL;
+    char *operator_opts = NULL, *host_name = NULL;
     if (conninfo && *conninfo) {
         char *err = NULL;
         PQconninfoOption *opts = PQconninfoParse(conninfo, &err);
@@ -866,18 +965,30 @@ struct db_pool *db_pool_new(uv_loop_t *loop, const char *conninfo, const char *o
             return NULL;
         }
         bool oom = false;
-        for (PQconninfoOption *o = opts; o->keyword; o++)
+        const char *host = NULL, *hostaddr = NULL;
+        for (PQconninfoOption *o = opts; o->keyword; o++) {
             if (strcmp(o->keyword, "options") == 0 && o->val && *o->val)
                 oom = !(operator_opts = strdup(o->val));
+            else if (strcmp(o->keyword, "host") == 0 && o->val && *o->val)
+                host = o->val;
+            else if (strcmp(o->keyword, "hostaddr") == 0 && o->val && *o->val)
+                hostaddr = o->val;
+        }
+        if (host && !hostaddr && host_is_name(host) && !oom)
+            oom = !(host_name = strdup(host));
         PQconninfoFree(opts);
-        if (oom)
+        if (oom) {
+            free(operator_opts);
             return NULL;
+        }
     }
     struct db_pool *p = calloc(1, sizeof *p);
     if (!p) {
         free(operator_opts);
+        free(host_name);
         return NULL;
     }
+    p->host_name = host_name;
     p->conns = calloc((size_t)size, sizeof *p->conns);
     p->conninfo = strdup(conninfo ? conninfo : "");
     p->options = pool_options(options, operator_opts);
@@ -994,6 +1105,8 @@ void db_pool_close(struct db_pool *p, void (*done)(void *), void *data)
     p->closing = true;
     p->close_done = done;
     p->close_data = data;
+    if (p->resolving) /* its callback still runs (UV_EAI_CANCELED) and ends it */
+        uv_cancel((uv_req_t *)&p->resolve);
     fail_queue(p, "the server is shutting down");
     for (int i = 0; i < p->size; i++) {
         struct db_conn *c = &p->conns[i];
