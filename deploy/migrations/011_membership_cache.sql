@@ -46,6 +46,8 @@ CREATE TABLE ref_member_cache (
     agency_id       bigint NOT NULL,
     PRIMARY KEY (plan_version_id, epoch, ref, agency_id)
 );
+-- one agency's references (agency_refs_at: every Pull and Submit)
+CREATE INDEX ref_member_cache_agency ON ref_member_cache (agency_id, plan_version_id, epoch);
 
 -- Each agency's place in the Vietnamese alphabetical order of names (then codes).
 CREATE TABLE agency_name_order (
@@ -118,6 +120,25 @@ LANGUAGE sql STABLE ROWS 200 AS $$
     WHERE c.plan_version_id = (SELECT id FROM v) AND c.epoch = (SELECT epoch FROM e)
     UNION
     SELECT m.agency_id FROM ref_members_live((SELECT id FROM v), d) m
+    WHERE (SELECT epoch FROM e) IS NULL
+$$;
+
+-- The references that stand for agency a on day d (003's contract: the
+-- agency_id or group_code of the plan's rows), from the cache when it holds
+-- d, else as 003 computed them.
+ALTER FUNCTION agency_refs_at(bigint, date) RENAME TO agency_refs_at_live;
+CREATE FUNCTION agency_refs_at(a bigint, d date)
+RETURNS TABLE (agency_id bigint, group_code text)
+LANGUAGE sql STABLE ROWS 10 AS $$
+    WITH v AS MATERIALIZED (SELECT (plan_version_now()).id),
+         e AS MATERIALIZED (SELECT membership_cached_epoch((SELECT id FROM v), d) AS epoch)
+    SELECT CASE WHEN c.ref LIKE 'id:%' THEN substr(c.ref, 4)::bigint END,
+           CASE WHEN c.ref NOT LIKE 'id:%' THEN c.ref END
+    FROM ref_member_cache c
+    WHERE c.agency_id = a AND c.plan_version_id = (SELECT id FROM v)
+      AND c.epoch = (SELECT epoch FROM e)
+    UNION ALL
+    SELECT l.agency_id, l.group_code FROM agency_refs_at_live(a, d) l
     WHERE (SELECT epoch FROM e) IS NULL
 $$;
 

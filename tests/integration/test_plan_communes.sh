@@ -75,6 +75,19 @@ cache_diff() {
         group by 1, 2 order by 1"
 }
 assert_eq "t" "$(psql_owner -tA -c "select fresh from membership_cache_state")" "cache fresh after the import"
+# agency_refs_at (every Pull and Submit) from the cache = as 003 computed it,
+# for every agency on every period day
+assert_eq 0 "$(psql_owner -tA -c "select count(*) from agency a,
+        (select window_end d from period union select deadline from period) days,
+        lateral (select count(*) n from ((select * from agency_refs_at(a.id, d)
+                                          except select * from agency_refs_at_live(a.id, d))
+                                         union all
+                                         (select * from agency_refs_at_live(a.id, d)
+                                          except select * from agency_refs_at(a.id, d))) x) k
+        where k.n > 0")" "agency_refs_at: cached and live agree for every agency and day"
+n=$(psql_owner -tA -c "select count(*) from agency a, (select window_end d from period) days,
+        agency_refs_at(a.id, d)")
+[ "$n" -gt 100 ] || fail "agency_refs_at gave only $n rows: the comparison above proves nothing"
 assert_eq "t|0" "$(cache_diff)" "every period day (and the days around the changes) cached, no difference"
 assert_eq "$(psql_owner -tA -c "select count(distinct agency_id) from ref_members_live((plan_version_now()).id, '2025-08-01') where agency_id in (select id from agency where kind = 'commune')")" \
     "3" "the three communes are in the live expansion on 2025-08-01"
