@@ -24,6 +24,7 @@
 #include "server.h"
 #include "srv_config.h"
 #include "tls_ctx.h"
+#include "housekeeping.h"
 #include "tls_reload.h"
 
 #ifndef TAMNONG_VERSION
@@ -151,6 +152,7 @@ static void start_drain(const char *why)
     listener_close(srv.listener);
     srv.listener = NULL;
     tls_reload_stop(&srv);
+    housekeeping_stop();
     drain_deadline = uv_now(srv.loop) + (uint64_t)cfg.drain_timeout_ms;
     uv_timer_start(&drain_timer, on_drain_tick, 0, DRAIN_TICK_MS);
 }
@@ -287,7 +289,7 @@ static int serve(void)
         log_error("%s", err);
         return EX_UNAVAILABLE;
     }
-    if ((rc = tls_reload_start(&srv)) < 0) {
+    if ((rc = tls_reload_start(&srv)) < 0 || (rc = housekeeping_start(&srv)) < 0) {
         log_error("timer: %s", uv_strerror(rc));
         return EX_SOFTWARE;
     }

@@ -96,6 +96,7 @@ const struct sql_statement sql_statements[SQL__COUNT] = {
                          "SELECT person_update($1, $2, $3::boolean, $4, $5::boolean)", 5},
     [SQL_AUDIT_APPEND] = {"audit_append", "SELECT audit_append($1, $2, $3, $4, $5, $6, $7)", 7},
     [SQL_AUDIT_VERIFY] = {"audit_verify", "SELECT audit_verify()", 0},
+    [SQL_HOUSEKEEPING] = {"housekeeping", "SELECT housekeeping()", 0},
 };
 
 /* --- blocking side: transactions ------------------------------------------ */

@@ -53,6 +53,7 @@ enum sql_stmt {
     SQL_USER_UPDATE,    /* (login, role, disabled, hash, unlock) -> person json */
     SQL_AUDIT_APPEND,   /* (person, agency, fingerprint, method, object, outcome, sha256) */
     SQL_AUDIT_VERIFY,   /* () -> {ok, rows, id, reason, message, head} */
+    SQL_HOUSEKEEPING,   /* () -> {abandoned_uploads, chunks} (015) */
     SQL__COUNT
 };
 

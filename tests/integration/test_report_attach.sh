@@ -5,7 +5,9 @@
 # SHA-256 (computed by PostgreSQL) matches. A chunk at a wrong offset is
 # FAILED_PRECONDITION; a file whose bytes do not match its hash is discarded
 # (DATA_LOSS); Submit refuses a file not uploaded; another agency that has
-# not uploaded the file cannot use it and sees nothing of it.
+# not uploaded the file cannot use it and sees nothing of it. An upload
+# abandoned for a week is cleared by the server's housekeeping, a recent
+# one of another agency is kept.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/report_lib.sh"
 
@@ -93,4 +95,23 @@ assert_eq INVALID_ARGUMENT "$ST" "data beyond the size"
 rpc1 UBND-A AttachmentChunk "{\"sha256\": \"ABC\", \"size\": 2, \"offset\": 0, \"data\": \"0000\"}"
 assert_eq INVALID_ARGUMENT "$ST" "bad hash"
 assert_contains "$MSG" "sha256" "names the field"
+step "housekeeping: an upload abandoned for 8 days is removed, a recent one kept"
+H=$TN_TMP/half.bin
+head -c 3000 /dev/urandom >"$H"
+HSHA=$(sha256sum "$H" | cut -d' ' -f1)
+half() { echo "{\"sha256\": \"$HSHA\", \"size\": 3000, \"offset\": 0, \"data\": {\"file\": \"$H\", \"start\": 0, \"len\": 1000}}"; }
+rpc1 UBND-A AttachmentChunk "$(half)"
+assert_eq OK "$ST" "UBND-A: first third"
+rpc1 UBND-B AttachmentChunk "$(half)"
+assert_eq OK "$ST" "UBND-B: first third"
+sql "update attachment_chunk set created_at = now() - interval '8 days'
+     where sha256 = '$HSHA' and agency_id = (select id from agency where code = 'UBND-A')" >/dev/null
+server_stop
+server_start
+wait_for 20 grep -q "housekeeping: removed 1 upload(s) abandoned for 7 days (1 chunk(s))" "$SERVER_LOG" ||
+    fail "no housekeeping line in the server log"
+assert_eq "UBND-B" "$(sql "select string_agg(a.code, ',') from attachment_chunk c join agency a on a.id = c.agency_id where c.sha256 = '$HSHA'")" \
+    "UBND-A's abandoned chunk removed, UBND-B's recent one kept"
+rpc1 UBND-A AttachmentStatus "{\"sha256\": \"$HSHA\", \"size\": 3000}"
+assert_eq 0 "$(pyj "$R" 'd["received"]')" "UBND-A starts again from 0"
 step "done"
