@@ -231,7 +231,7 @@ P=$Q
 figures "concurrent submitters" 30 $((6 * ${#AGENCIES[@]})) 3 7 8
 
 step "the check sees a wrong total; indicator_totals_rebuild() repairs it"
-sql "update indicator_total set total = total + 1 where indicator_key = 'ocop_products' and n > 0 and stripe = $A_STRIPE" >/dev/null
+sql "update indicator_total set total = total + 1 where indicator_key = 'ocop_products' and n > 0 and stripe = $A_STRIPE and period_id = (select id from period where code = '$Q')" >/dev/null
 KEPT="select $COLS from indicator_total where n > 0"
 assert_eq 2 "$(sql "select count(*) from (($KEPT except select $COLS from indicator_total_recomputed)
     union all (select $COLS from indicator_total_recomputed except $KEPT)) x")" "a wrong row differs both ways"
