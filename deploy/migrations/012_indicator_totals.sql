@@ -59,8 +59,8 @@ CREATE TABLE indicator_total_single (
     indicator_key text PRIMARY KEY
 );
 
--- The frozen figures of a closed period, summed once at PeriodClose from the
--- snapshot (latest over every key: the rule is applied when read).
+-- The frozen figures of a closed period, summed once at PeriodClose (latest:
+-- the one-reporter keys only, as in indicator_total).
 CREATE TABLE period_snapshot_total (
     period_id     bigint NOT NULL REFERENCES period_close (period_id),
     indicator_key text NOT NULL,
@@ -129,9 +129,13 @@ CREATE VIEW period_snapshot_total_recomputed AS
     SELECT sv.period_id, sv.indicator_key, count(*) AS n, sum(sv.value) AS total,
            sum(sv.numerator) AS num, sum(sv.denominator) AS den,
            (max(ARRAY[extract(epoch FROM s.received_at)::numeric, sv.value])
-                FILTER (WHERE sv.value IS NOT NULL))[2] AS latest
+                FILTER (WHERE one.single AND sv.value IS NOT NULL))[2] AS latest
     FROM period_snapshot s
-    JOIN period_snapshot_value sv ON sv.period_id = s.period_id AND sv.agency_id = s.agency_id
+    JOIN period_snapshot_value sv ON sv.period_id = s.period_id AND sv.agency_id = s.agency_id,
+    LATERAL (SELECT EXISTS (SELECT 1 FROM indicator i
+                            WHERE i.plan_version_id = (plan_version_now()).id
+                              AND i.key = sv.indicator_key
+                              AND i.rule NOT IN ('sum', 'ratio')) AS single) one
     WHERE sv.value IS NOT NULL OR (sv.numerator IS NOT NULL AND sv.denominator IS NOT NULL)
     GROUP BY sv.period_id, sv.indicator_key;
 
@@ -531,6 +535,10 @@ BEGIN
                 WHERE t.indicator_key = ANY (changed)) l
          WHERE t.period_id = l.period_id AND t.stripe = l.stripe
            AND t.indicator_key = l.indicator_key;
+        UPDATE period_snapshot_total t
+           SET latest = (SELECT r.latest FROM period_snapshot_total_recomputed r
+                         WHERE r.period_id = t.period_id AND r.indicator_key = t.indicator_key)
+         WHERE t.indicator_key = ANY (changed);
     END IF;
     PERFORM set_config('tamnong.scope', was, true);
     RETURN NULL;
@@ -555,16 +563,33 @@ END $$;
 REVOKE ALL ON FUNCTION indicator_totals_lock_period(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION indicator_totals_lock_period(bigint) TO tamnong_app;
 
--- The frozen totals of closed period p, from its snapshot (idempotent).
+-- The frozen totals of closed period p (idempotent). Nothing changed since
+-- the close (so at the close itself, under its locks): the stripes of
+-- indicator_total added up, a few thousand rows; else from the snapshot.
 CREATE FUNCTION period_snapshot_totals_store(p bigint) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     was text := coalesce(current_setting('tamnong.scope', true), '');
 BEGIN
     PERFORM set_config('tamnong.scope', 'all', true);
+    PERFORM indicator_totals_lock_period(p);
     DELETE FROM period_snapshot_total WHERE period_id = p;
-    INSERT INTO period_snapshot_total (period_id, indicator_key, n, total, num, den, latest)
-    SELECT * FROM period_snapshot_total_recomputed r WHERE r.period_id = p;
+    IF EXISTS (SELECT 1 FROM period_close_change WHERE period_id = p AND n <> 0) THEN
+        INSERT INTO period_snapshot_total (period_id, indicator_key, n, total, num, den, latest)
+        SELECT * FROM period_snapshot_total_recomputed r WHERE r.period_id = p;
+    ELSE
+        INSERT INTO period_snapshot_total (period_id, indicator_key, n, total, num, den, latest)
+        SELECT t.period_id, t.indicator_key, sum(t.n),
+               CASE WHEN sum(t.n_value) > 0 THEN sum(t.total) END,
+               CASE WHEN sum(t.n_num) > 0 THEN sum(t.num) END,
+               CASE WHEN sum(t.n_den) > 0 THEN sum(t.den) END,
+               (max(ARRAY[extract(epoch FROM t.latest_at)::numeric, t.latest_value])
+                    FILTER (WHERE t.latest_at IS NOT NULL AND t.latest_value IS NOT NULL))[2]
+        FROM indicator_total t
+        WHERE t.period_id = p
+        GROUP BY t.period_id, t.indicator_key
+        HAVING sum(t.n) > 0;
+    END IF;
     PERFORM set_config('tamnong.scope', was, true);
 END $$;
 REVOKE ALL ON FUNCTION period_snapshot_totals_store(bigint) FROM PUBLIC;
