@@ -748,8 +748,12 @@ BEGIN
                                         AS refs
              FROM indicator_reporter r JOIN ind ON ind.id = r.indicator_id
              GROUP BY r.indicator_id),
+         -- (a hash join on each ref of a set, not a test of every member
+         -- against every set: 3,500 x 22 array searches at national scale)
          set_n AS (SELECT s.refs, count(DISTINCT m.agency_id) AS n
-                   FROM (SELECT DISTINCT refs FROM irefs) s JOIN members m ON m.ref = ANY (s.refs)
+                   FROM (SELECT DISTINCT refs FROM irefs) s
+                   CROSS JOIN LATERAL unnest(s.refs) r (ref)
+                   JOIN members m ON m.ref = r.ref
                    GROUP BY s.refs),
          vals AS (SELECT ind.*, tn_province_value(ind.rule, a.total, a.num, a.den, a.latest) AS val,
                          a.num AS sum_num, a.den AS sum_den, coalesce(a.n, 0) AS n_rep,
