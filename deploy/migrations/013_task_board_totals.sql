@@ -81,6 +81,9 @@ LANGUAGE sql STABLE AS $$
     GROUP BY ta.task_id, t.code, m.agency_id
 $$;
 
+-- The statuses of one task (a board's contributions, a recomputed total).
+CREATE INDEX task_status_task ON task_status (task_code, agency_id);
+
 -- The totals computed from scratch from the pairs and the statuses: the
 -- source of the rebuild, and what the tests compare the kept totals with.
 CREATE VIEW board_total_scratch AS
@@ -416,7 +419,7 @@ BEGIN
         FROM (SELECT p.role, g.code, g.name, s.status, s.progress, s.note, s.evidence,
                      s.version, s.updated_at
               FROM board_pair p JOIN agency g ON g.id = p.agency_id
-              LEFT JOIN task_status s ON s.agency_id = p.agency_id AND s.task_code = p.task_code
+              LEFT JOIN task_status s ON s.agency_id = p.agency_id AND s.task_code = k.code
               WHERE p.plan_version_id = v AND p.epoch = e AND p.task_id = k.id
               ORDER BY p.role DESC, p.ord, g.code) x
         WHERE NOT summary) l ON true;
