@@ -457,7 +457,7 @@ if want submit; then
         mkdir -p "$dir"
         before=$(submissions)
         out=$(cd "$dir" && "${ON_CLIENT[@]}" pgbench -n -M prepared -c "$c" -j "$j" -T "$SECS" \
-            -l --log-prefix=tx -f "$PGB_SCRIPT" -h "$PG_SOCK" -p "$PG_PORT" -U tamnong tamnong 2>&1) ||
+            -l --log-prefix=tx -f "$PGB_SCRIPT" -h "$PG_SOCK" -p "$PG_PORT" -U tamnong_app tamnong 2>&1) ||
             fail "pgbench -c $c failed: $out"
         after=$(submissions)
         n=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' <<<"$out")
