@@ -60,7 +60,7 @@ int handler_request_sha256(const ProtobufCMessage *msg, char hex[65])
  * returned ({"error": {"status", "message"}}) or an unreadable document. */
 json_t *handler_answer_json(struct call *call, ProtobufCClosure done, const PGresult *res);
 /* The same for answers given as rows whose first row carries the JSON head in
- * its first column (the rows after it: a list, see arena_messages_rows). */
+ * its first column (the rows: a list, see arena_messages_rows). */
 json_t *handler_answer_head(struct call *call, ProtobufCClosure done, const PGresult *res);
 
 /* Members of a JSON object: a string ("" when absent; it points into the

@@ -61,9 +61,11 @@ static void period_status_rows(struct call *call, ProtobufCClosure done, const P
     resp.period = period_info(&a, json_object_get(r, "period"));
     resp.deadline_passed = jbool(r, "deadline_passed");
     CONVERT_ARRAY(&a, json_object_get(r, "totals"), &resp.totals, &resp.n_totals, kind_count);
-    /* the reporters: one row each after the head (014_period_status_rows.sql) */
+    /* the reporters: one row each, the first also carrying the head; with
+     * none, the head's row alone (its agency NULL): 014_period_status_rows.sql */
+    int first = PQntuples(res) > 0 && PQgetisnull(res, 0, PQfnumber(res, "\"agency.code\""));
     resp.reporters = (Tamnong__ReporterStatus **)arena_messages_rows(
-        &a, &tamnong__reporter_status__descriptor, res, 1, &resp.n_reporters);
+        &a, &tamnong__reporter_status__descriptor, res, first, &resp.n_reporters);
     if (!resp.reporters)
         a.oom = true;
     handler_answer_arena(call, done, &resp.base, &a);

@@ -4,9 +4,10 @@
 -- as one jsonb document it cost ~100 ms in PostgreSQL (jsonb objects sorted
 -- inside the aggregate, 14 ms of per-agency extension look-ups) and as much
 -- again for tamnongd to parse a megabyte of JSON on its event loop. Now the
--- answer is a table: the first row carries the small part as JSON in `head`
--- (period, deadline_passed, totals, or a refusal), the rows after it one
--- reporter each, in the order shown, as plain columns that the server copies
+-- answer is a table: one row per reporter in the order shown, the first of
+-- them also carrying the small part as JSON in `head` (period,
+-- deadline_passed, totals, or a refusal; with no reporter, a row with the
+-- head alone), as plain columns that the server copies
 -- into the response without parsing anything (named as the fields of
 -- ReporterStatus, "agency.code" for the code of its agency: see
 -- server/handler_rows.c).
@@ -112,31 +113,31 @@ BEGIN
                         'returned', count(*) FILTER (WHERE y.st = 'returned'),
                         'accepted', count(*) FILTER (WHERE y.st = 'accepted')) AS j
              FROM y GROUP BY GROUPING SETS ((), (y.kind)))
-    -- o: the head first, then the reporters in the order shown
-    SELECT z.head, z.code, z.name, z.kind, z.status, z.on_time, z.submission_id, z.revision,
-           z.received_at_ms, z.deadline_at_ms, z.extension_reason, z.review_reason
-    FROM (SELECT 0::bigint AS o,
-                 json_build_object('period', period_info_json(p, a),
-                                   'deadline_passed', tamnong_now() >= p.deadline_at,
-                                   'totals', (SELECT json_agg(t.j ORDER BY t.o) FROM totals t))
-                     AS head,
-                 NULL AS code, NULL AS name, NULL AS kind, NULL AS status, NULL::boolean AS on_time,
-                 NULL::bigint AS submission_id, NULL::int AS revision,
-                 NULL::bigint AS received_at_ms, NULL::bigint AS deadline_at_ms,
-                 NULL AS extension_reason, NULL AS review_reason
-          UNION ALL
-          SELECT row_number() OVER (
-                     ORDER BY CASE WHEN y.st = 'missing' THEN 0
-                                   WHEN NOT y.in_time THEN 1
-                                   WHEN y.st = 'returned' THEN 2
-                                   WHEN y.st = 'submitted' THEN 3
-                                   ELSE 4 END,
-                              coalesce(array_position(kinds, y.kind), 99),
-                              y.name_ord, y.name COLLATE "vi-VN-x-icu", y.code),
-                 NULL, y.code, y.name, y.kind, y.st, y.in_time, coalesce(y.sid, 0),
-                 coalesce(y.revision, 0), coalesce(tn_ms(y.received_at), 0), tn_ms(y.deadline_at),
-                 coalesce(y.ext_reason, ''),
-                 CASE WHEN y.st = 'returned' THEN coalesce(y.reason, '') ELSE '' END
-          FROM y) z
-    ORDER BY z.o;
+    -- The head rides on the first row (built once: CASE evaluates it for row
+    -- 1 only); the rows come out in the window's order, so there is one sort.
+    -- With no expected reporter the LEFT JOIN keeps one row: the head with
+    -- empty reporter columns.
+    SELECT CASE WHEN row_number() OVER w = 1
+                THEN json_build_object('period', period_info_json(p, a),
+                                       'deadline_passed', tamnong_now() >= p.deadline_at,
+                                       'totals', (SELECT json_agg(t.j ORDER BY t.o) FROM totals t))
+           END,
+           y.code, y.name, y.kind, y.st, y.in_time, coalesce(y.sid, 0), coalesce(y.revision, 0),
+           coalesce(tn_ms(y.received_at), 0), tn_ms(y.deadline_at), coalesce(y.ext_reason, ''),
+           CASE WHEN y.st = 'returned' THEN coalesce(y.reason, '') ELSE '' END
+    FROM (VALUES (1)) one (x) LEFT JOIN y ON true
+    WINDOW w AS (ORDER BY CASE WHEN y.st = 'missing' THEN 0
+                               WHEN NOT y.in_time THEN 1
+                               WHEN y.st = 'returned' THEN 2
+                               WHEN y.st = 'submitted' THEN 3
+                               ELSE 4 END,
+                          coalesce(array_position(kinds, y.kind), 99),
+                          y.name_ord, y.name COLLATE "vi-VN-x-icu", y.code)
+    ORDER BY CASE WHEN y.st = 'missing' THEN 0
+                  WHEN NOT y.in_time THEN 1
+                  WHEN y.st = 'returned' THEN 2
+                  WHEN y.st = 'submitted' THEN 3
+                  ELSE 4 END,
+             coalesce(array_position(kinds, y.kind), 99),
+             y.name_ord, y.name COLLATE "vi-VN-x-icu", y.code;
 END $$;

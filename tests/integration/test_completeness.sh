@@ -68,6 +68,11 @@ tn SNN admin status $P --kind district --json
 assert_eq 0 "$RC" "admin status --kind district ($ERR)"
 assert_eq '[["", 2, 2, 1, 1, 0, 1, 0], ["district", 2, 2, 1, 1, 0, 1, 0]]' "$(pyj "$OUT" "$TOT")" "totals of districts"
 assert_eq '["UBND-B", "UBND-A"]' "$(pyj "$OUT" '[r["agency"] for r in d["reporters"]]')" "only districts"
+tn SNN admin status $P --kind province --json
+assert_eq 0 "$RC" "admin status --kind province: nobody of that kind ($ERR)"
+assert_eq '[["", 0, 0, 0, 0, 0, 0, 0]]' "$(pyj "$OUT" "$TOT")" "no reporter: the totals still come"
+assert_eq '[]' "$(pyj "$OUT" 'd["reporters"]')" "and an empty list, not an empty reporter"
+assert_eq "$P" "$(pyj "$OUT" 'd["period"]')" "and the period"
 tn SNN admin status $P --kind village
 assert_eq 64 "$RC" "--kind village"
 
