@@ -21,22 +21,11 @@
 #define MAX_REASON 2000
 
 JSON_MESSAGE(period_info, Tamnong__PeriodInfo, tamnong__period_info__descriptor)
-JSON_MESSAGE(kind_count, Tamnong__KindCount, tamnong__kind_count__descriptor)
 
 static void caller_id(const struct call *call, char out[24])
 {
     const struct agency_identity *who = call_agency(call);
     snprintf(out, 24, "%lld", who ? (long long)who->id : -1LL);
-}
-
-static bool kind_ok(const char *k)
-{
-    static const char *const kinds[] = {"department",      "district", "commune",
-                                        "socio_political", "province", "other"};
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-        if (strcmp(k, kinds[i]) == 0)
-            return true;
-    return false;
 }
 
 /* Some non-space byte. */
@@ -50,6 +39,58 @@ static bool has_text(const char *s)
 
 /* ---------------------------------------------------------------- PeriodStatus */
 
+/* The totals of PeriodStatus from its reporter rows: the all-kinds row first,
+ * then one per kind present, in the order of `kinds` (agency_kind_order in
+ * 011). submitted = every state but missing; late = submitted, not on time. */
+static const char *const kinds[] = {"department",      "district", "commune",
+                                    "socio_political", "province", "other"};
+enum { N_KINDS = sizeof kinds / sizeof kinds[0] };
+
+static bool kind_ok(const char *k)
+{
+    for (size_t i = 0; i < N_KINDS; i++)
+        if (strcmp(k, kinds[i]) == 0)
+            return true;
+    return false;
+}
+
+static void count_one(Tamnong__KindCount *k, const Tamnong__ReporterStatus *r)
+{
+    bool missing = strcmp(r->status, "missing") == 0;
+    k->expected++;
+    k->submitted += !missing;
+    k->on_time += r->on_time;
+    k->late += !missing && !r->on_time;
+    k->missing += missing;
+    k->returned += strcmp(r->status, "returned") == 0;
+    k->accepted += strcmp(r->status, "accepted") == 0;
+}
+
+static void count_by_kind(struct arena *a, Tamnong__ReporterStatus *const *r, size_t n,
+                          Tamnong__PeriodStatusResponse *resp)
+{
+    Tamnong__KindCount *k = arena_alloc(a, (N_KINDS + 1) * sizeof *k);
+    resp->totals = (Tamnong__KindCount **)arena_ptrs(a, N_KINDS + 1);
+    if (!k || !resp->totals) {
+        resp->totals = NULL;
+        return;
+    }
+    for (size_t i = 0; i <= N_KINDS; i++) {
+        tamnong__kind_count__init(&k[i]);
+        k[i].kind = (char *)(i == 0 ? "" : kinds[i - 1]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        count_one(&k[0], r[i]);
+        for (size_t j = 0; j < N_KINDS; j++)
+            if (strcmp(r[i]->kind, kinds[j]) == 0)
+                count_one(&k[j + 1], r[i]);
+    }
+    resp->n_totals = 0;
+    for (size_t i = 0; i <= N_KINDS; i++)
+        if (i == 0 || k[i].expected > 0)
+            resp->totals[resp->n_totals++] = &k[i];
+}
+
 static void period_status_rows(struct call *call, ProtobufCClosure done, const PGresult *res,
                                void *arg)
 {
@@ -60,13 +101,14 @@ static void period_status_rows(struct call *call, ProtobufCClosure done, const P
     Tamnong__PeriodStatusResponse resp = TAMNONG__PERIOD_STATUS_RESPONSE__INIT;
     resp.period = period_info(&a, json_object_get(r, "period"));
     resp.deadline_passed = jbool(r, "deadline_passed");
-    CONVERT_ARRAY(&a, json_object_get(r, "totals"), &resp.totals, &resp.n_totals, kind_count);
     /* the reporters: one row each, the first also carrying the head; with
      * none, the head's row alone (its agency NULL): 014_period_status_rows.sql */
     int first = PQntuples(res) > 0 && PQgetisnull(res, 0, PQfnumber(res, "\"agency.code\""));
     resp.reporters = (Tamnong__ReporterStatus **)arena_messages_rows(
         &a, &tamnong__reporter_status__descriptor, res, first, &resp.n_reporters);
-    if (!resp.reporters)
+    if (resp.reporters)
+        count_by_kind(&a, resp.reporters, resp.n_reporters, &resp);
+    if (!resp.reporters || !resp.totals)
         a.oom = true;
     handler_answer_arena(call, done, &resp.base, &a);
     json_decref(r);

@@ -46,6 +46,27 @@ CREATE TABLE ref_member_cache (
     agency_id       bigint NOT NULL,
     PRIMARY KEY (plan_version_id, epoch, ref, agency_id)
 );
+-- The expected reporters of each cached epoch (every agency some reference
+-- stands for) with what PeriodStatus lists and sorts them by: the order of
+-- their kind and of their name, as integers (see agency_name_order).
+CREATE TABLE reporter_cache (
+    plan_version_id bigint NOT NULL,
+    epoch           date NOT NULL,
+    agency_id       bigint NOT NULL,
+    code            text NOT NULL,
+    name            text NOT NULL,
+    kind            text NOT NULL,
+    kind_ord        int NOT NULL,
+    name_ord        int NOT NULL,
+    PRIMARY KEY (plan_version_id, epoch, agency_id)
+);
+
+-- The order of agency kinds in lists (PeriodStatus), others last.
+CREATE FUNCTION agency_kind_order(k text) RETURNS int LANGUAGE sql IMMUTABLE AS $$
+    SELECT coalesce(array_position(ARRAY['department', 'district', 'commune', 'socio_political',
+                                         'province', 'other'], k), 99)
+$$;
+
 -- one agency's references (agency_refs_at: every Pull and Submit)
 CREATE INDEX ref_member_cache_agency ON ref_member_cache (agency_id, plan_version_id, epoch);
 
@@ -167,6 +188,7 @@ BEGIN
     PERFORM set_config('tamnong.scope', 'all', true);
     v := (plan_version_now()).id;
     DELETE FROM ref_member_cache;
+    DELETE FROM reporter_cache;
     DELETE FROM membership_cache_epoch;
     DELETE FROM membership_boundary;
     DELETE FROM agency_name_order;
@@ -184,6 +206,12 @@ BEGIN
             INSERT INTO membership_cache_epoch VALUES (v, e);
             INSERT INTO ref_member_cache (plan_version_id, epoch, ref, agency_id)
             SELECT DISTINCT v, e, m.ref, m.agency_id FROM ref_members_live(v, e) m;
+            INSERT INTO reporter_cache
+            SELECT v, e, g.id, g.code, g.name, g.kind, agency_kind_order(g.kind), o.ord
+            FROM (SELECT DISTINCT c.agency_id FROM ref_member_cache c
+                  WHERE c.plan_version_id = v AND c.epoch = e) r
+            JOIN agency g ON g.id = r.agency_id
+            JOIN agency_name_order o ON o.agency_id = g.id;
         END LOOP;
     END IF;
     UPDATE membership_cache_state SET fresh = true, plan_version_id = v;
@@ -247,6 +275,7 @@ END $$;
 GRANT SELECT ON membership_cache_state, membership_boundary, membership_cache_epoch
     TO tamnong_app;
 SELECT tamnong_protect_plan_table('agency_name_order');
+SELECT tamnong_protect_plan_table('reporter_cache');
 SELECT tamnong_protect_plan_table('ref_member_cache');
 REVOKE ALL ON FUNCTION membership_refresh() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION membership_refresh() TO tamnong_app;

@@ -6,8 +6,9 @@
 -- again for tamnongd to parse a megabyte of JSON on its event loop. Now the
 -- answer is a table: one row per reporter in the order shown, the first of
 -- them also carrying the small part as JSON in `head` (period,
--- deadline_passed, totals, or a refusal; with no reporter, a row with the
--- head alone), as plain columns that the server copies
+-- deadline_passed, or a refusal; with no reporter, a row with the head
+-- alone); tamnongd counts the totals by kind from the rows (one pass, no
+-- second scan here: handlers_deadline.c), as plain columns that the server copies
 -- into the response without parsing anything (named as the fields of
 -- ReporterStatus, "agency.code" for the code of its agency: see
 -- server/handler_rows.c).
@@ -45,6 +46,22 @@ LANGUAGE sql STABLE ROWS 1 AS $$
     WHERE p.id = pid
 $$;
 
+-- The expected reporters on day d with their code, name, kind and sort
+-- positions: from reporter_cache (011) when it holds d, else computed (the
+-- name order then NULL: lists fall back to sorting by the name itself).
+CREATE FUNCTION period_reporters_listed(d date)
+RETURNS TABLE (agency_id bigint, code text, name text, kind text, kind_ord int, name_ord int)
+LANGUAGE sql STABLE ROWS 200 AS $$
+    WITH v AS MATERIALIZED (SELECT (plan_version_now()).id),
+         e AS MATERIALIZED (SELECT membership_cached_epoch((SELECT id FROM v), d) AS epoch)
+    SELECT r.agency_id, r.code, r.name, r.kind, r.kind_ord, r.name_ord FROM reporter_cache r
+    WHERE r.plan_version_id = (SELECT id FROM v) AND r.epoch = (SELECT epoch FROM e)
+    UNION ALL
+    SELECT g.id, g.code, g.name, g.kind, agency_kind_order(g.kind), NULL::int
+    FROM period_reporters(d) x JOIN agency g ON g.id = x
+    WHERE (SELECT epoch FROM e) IS NULL
+$$;
+
 DROP FUNCTION period_status(bigint, text, text);
 
 -- PeriodStatus(caller a, period, kind filter '' = all) as rows: see the top.
@@ -58,8 +75,6 @@ RETURNS TABLE (head json, "agency.code" text, "agency.name" text, kind text, sta
 LANGUAGE plpgsql STABLE SET jit = off AS $$
 DECLARE
     p period;
-    kinds text[] := ARRAY['department', 'district', 'commune', 'socio_political', 'province',
-                          'other'];
 BEGIN
     SELECT * INTO p FROM period WHERE period.code = pcode;
     IF p.id IS NULL THEN
@@ -80,47 +95,29 @@ BEGIN
          ext AS MATERIALIZED (  -- the extensions in force in this period (a few)
              SELECT * FROM extension_in_force e WHERE e.period_id = p.id),
          x AS (
-             SELECT g.id, g.code, g.name, g.kind, o.ord AS name_ord,
+             SELECT g.agency_id AS id, g.code, g.name, g.kind, g.kind_ord, g.name_ord,
                     c.id AS sid, c.revision, c.state, c.received_at, c.reason,
                     coalesce(k.received_at, c.received_at) AS counted_at,
                     dl.deadline_at, dl.reason AS ext_reason
-             FROM period_reporters(period_duty_day(p)) e
-             JOIN agency g ON g.id = e
-             LEFT JOIN cur c ON c.agency_id = g.id
-             LEFT JOIN acc k ON k.agency_id = g.id
-             LEFT JOIN ext own ON own.agency_id = g.id
+             FROM period_reporters_listed(period_duty_day(p)) g
+             LEFT JOIN cur c ON c.agency_id = g.agency_id
+             LEFT JOIN acc k ON k.agency_id = g.agency_id
+             LEFT JOIN ext own ON own.agency_id = g.agency_id
              LEFT JOIN ext al ON al.agency_id IS NULL
-             -- the alphabetical order while fresh (011)
-             LEFT JOIN agency_name_order o
-                    ON o.agency_id = g.id AND (SELECT fresh FROM membership_cache_state)
              CROSS JOIN LATERAL deadline_choose(p.deadline_at, own.deadline_at, own.reason,
                                                 own.id, al.deadline_at, al.reason, al.id) dl
              WHERE coalesce(kind_f, '') = '' OR g.kind = kind_f),
-         y AS MATERIALIZED (
+         y AS (
              SELECT x.*, CASE WHEN x.sid IS NULL THEN 'missing' ELSE x.state END AS st,
                     x.sid IS NOT NULL AND x.counted_at < x.deadline_at AS in_time
-             FROM x),
-         totals AS (
-             SELECT CASE WHEN grouping(y.kind) = 1 THEN 0
-                         ELSE coalesce(array_position(kinds, y.kind), 99) END AS o,
-                    json_build_object(
-                        'kind', CASE WHEN grouping(y.kind) = 1 THEN '' ELSE y.kind END,
-                        'expected', count(*),
-                        'submitted', count(*) FILTER (WHERE y.st <> 'missing'),
-                        'on_time', count(*) FILTER (WHERE y.in_time),
-                        'late', count(*) FILTER (WHERE y.st <> 'missing' AND NOT y.in_time),
-                        'missing', count(*) FILTER (WHERE y.st = 'missing'),
-                        'returned', count(*) FILTER (WHERE y.st = 'returned'),
-                        'accepted', count(*) FILTER (WHERE y.st = 'accepted')) AS j
-             FROM y GROUP BY GROUPING SETS ((), (y.kind)))
+             FROM x)
     -- The head rides on the first row (built once: CASE evaluates it for row
     -- 1 only); the rows come out in the window's order, so there is one sort.
     -- With no expected reporter the LEFT JOIN keeps one row: the head with
     -- empty reporter columns.
     SELECT CASE WHEN row_number() OVER w = 1
                 THEN json_build_object('period', period_info_json(p, a),
-                                       'deadline_passed', tamnong_now() >= p.deadline_at,
-                                       'totals', (SELECT json_agg(t.j ORDER BY t.o) FROM totals t))
+                                       'deadline_passed', tamnong_now() >= p.deadline_at)
            END,
            y.code, y.name, y.kind, y.st, y.in_time, coalesce(y.sid, 0), coalesce(y.revision, 0),
            coalesce(tn_ms(y.received_at), 0), tn_ms(y.deadline_at), coalesce(y.ext_reason, ''),
@@ -131,13 +128,11 @@ BEGIN
                                WHEN y.st = 'returned' THEN 2
                                WHEN y.st = 'submitted' THEN 3
                                ELSE 4 END,
-                          coalesce(array_position(kinds, y.kind), 99),
-                          y.name_ord, y.name COLLATE "vi-VN-x-icu", y.code)
+                          y.kind_ord, y.name_ord, y.name COLLATE "vi-VN-x-icu", y.code)
     ORDER BY CASE WHEN y.st = 'missing' THEN 0
                   WHEN NOT y.in_time THEN 1
                   WHEN y.st = 'returned' THEN 2
                   WHEN y.st = 'submitted' THEN 3
                   ELSE 4 END,
-             coalesce(array_position(kinds, y.kind), 99),
-             y.name_ord, y.name COLLATE "vi-VN-x-icu", y.code;
+             y.kind_ord, y.name_ord, y.name COLLATE "vi-VN-x-icu", y.code;
 END $$;
