@@ -290,7 +290,7 @@ assert_eq '["postponed", 6]' "$(row III.1.b '[d["status"], d["progress"]]')" "II
 for x in SNN SCT $DISTRICTS; do send "$x"; done # pull the versions the owner wrote
 
 step "six districts and two departments update the same tasks at once"
-for round in 1 2 3; do
+for round in 1 2; do
     pids=()
     for x in $DISTRICTS; do
         queue "$x" III.1.b in_progress $((round * 10 + ${x#X}))
@@ -311,9 +311,9 @@ done
 assert_eq 0 "$(grep -ci deadlock "$PG_LOG" "$SERVER_LOG" | awk -F: '{s += $NF} END {print s}')" "no deadlock in the logs"
 assert_eq 7 "$(sql "select count(*) from task_status where task_code = 'III.1.b' and status = 'in_progress' and note = 'ghi chú ' || (select code from agency where id = agency_id)")" \
     "every concurrent update of III.1.b landed"
-assert_eq "6|31|1" "$(lead_total III.1.b)" "lowest: X1's 31"
+assert_eq "6|21|1" "$(lead_total III.1.b)" "lowest: X1's 21"
 board_same "after the concurrent rounds"
-assert_eq 31 "$(row III.1.b 'd["progress"]')" "III.1.b progress"
+assert_eq 21 "$(row III.1.b 'd["progress"]')" "III.1.b progress"
 
 step "the refresh rebuilds the same totals; TRUNCATE empties them"
 BEFORE=$(sql "select md5(string_agg(b::text, ',' order by b::text)) from board_total b")
