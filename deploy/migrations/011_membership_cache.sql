@@ -18,9 +18,9 @@
 --
 -- The same refresh keeps the agencies' Vietnamese alphabetical order as a
 -- number (agency_name_order): sorting 3,500 names with the ICU collation
--- costs ~20 ms a query, an integer sort almost nothing. Lists sort by
--- agency_order(id) first and by the name after it, so a stale or missing
--- order only makes them slower, never wrong.
+-- costs ~20 ms a query, an integer sort almost nothing. Lists sort by that
+-- number (taken only while the cache is fresh) first and by the name after
+-- it, so a stale or missing order only makes them slower, never wrong.
 
 CREATE TABLE membership_cache_state (
     only_row        boolean PRIMARY KEY DEFAULT true CHECK (only_row),
@@ -161,13 +161,6 @@ LANGUAGE sql STABLE ROWS 10 AS $$
     UNION ALL
     SELECT l.agency_id, l.group_code FROM agency_refs_at_live(a, d) l
     WHERE (SELECT epoch FROM e) IS NULL
-$$;
-
--- The agency's place in the alphabetical order while the cache is fresh,
--- NULL otherwise (then the name itself decides, see the top).
-CREATE FUNCTION agency_order(a bigint) RETURNS int LANGUAGE sql STABLE AS $$
-    SELECT o.ord FROM agency_name_order o JOIN membership_cache_state s ON s.fresh
-    WHERE o.agency_id = a
 $$;
 
 -- Rebuild the cache for the plan version in force, if stale. Runs as the

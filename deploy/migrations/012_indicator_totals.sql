@@ -364,54 +364,6 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- AFTER INSERT ... FOR EACH STATEMENT on submission_value: the hot path of
--- every Submit, the query of indicator_total_delta_sql written out (a static
--- statement: planned once per session, not at each call as EXECUTE is).
-CREATE FUNCTION indicator_total_values_added() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE
-    was text := coalesce(current_setting('tamnong.scope', true), '');
-    d indicator_total_delta[];
-    gone indicator_total_gone[];
-BEGIN
-    PERFORM set_config('tamnong.scope', 'all', true);
-    LOCK TABLE indicator_total IN ROW EXCLUSIVE MODE;
-        WITH raw AS MATERIALIZED (SELECT s.period_id, s.agency_id, s.id AS sid, s.received_at, v.indicator_key AS key, v.value, v.numerator, v.denominator, 1 AS sign
-                           FROM new_rows v JOIN submission s ON s.id = v.submission_id
-                           WHERE s.current AND s.state <> 'returned'
-                             AND (v.value IS NOT NULL
-                                  OR (v.numerator IS NOT NULL AND v.denominator IS NOT NULL))),
-        agg AS (SELECT period_id, (agency_id % 64)::int AS stripe, key,
-                       sum(sign) AS n, coalesce(sum(sign) FILTER (WHERE value IS NOT NULL), 0) AS n_value,
-                       coalesce(sum(sign * value), 0) AS total,
-                       coalesce(sum(sign) FILTER (WHERE numerator IS NOT NULL), 0) AS n_num,
-                       coalesce(sum(sign * numerator), 0) AS num,
-                       coalesce(sum(sign) FILTER (WHERE denominator IS NOT NULL), 0) AS n_den,
-                       coalesce(sum(sign * denominator), 0) AS den
-                FROM raw GROUP BY 1, 2, 3),
-        cand AS (SELECT DISTINCT ON (period_id, (agency_id % 64)::int, key)
-                        period_id, (agency_id % 64)::int AS stripe, key, received_at, value, sid
-                 FROM raw
-                 WHERE sign > 0 AND value IS NOT NULL
-                   AND key IN (SELECT indicator_key FROM indicator_total_single)
-                 ORDER BY period_id, (agency_id % 64)::int, key, received_at DESC, value DESC)
-        SELECT coalesce((SELECT array_agg(ROW(a.period_id, a.stripe, a.key, a.n, a.n_value,
-                                              a.total, a.n_num, a.num, a.n_den, a.den,
-                                              c.received_at, c.value, c.sid)::indicator_total_delta)
-                         FROM agg a LEFT JOIN cand c USING (period_id, stripe, key)), '{}'),
-               coalesce((SELECT array_agg(DISTINCT ROW(period_id, (agency_id % 64)::int, key,
-                                                       sid)::indicator_total_gone)
-                         FROM raw
-                         WHERE sign < 0 AND value IS NOT NULL
-                           AND key IN (SELECT indicator_key FROM indicator_total_single)), '{}')
-        INTO d, gone;
-    IF cardinality(d) > 0 THEN
-        PERFORM indicator_total_apply(d, gone, '{}');
-    END IF;
-    PERFORM set_config('tamnong.scope', was, true);
-    RETURN NULL;
-END $$;
-
 -- AFTER INSERT / UPDATE ... FOR EACH STATEMENT on submission: a submission
 -- that starts or stops counting (the supersede of submit_report, a return or
 -- an accept of review_submission, anything else) adds or takes away all its
@@ -514,14 +466,14 @@ BEGIN
     RETURN NULL;
 END $$;
 
-REVOKE ALL ON FUNCTION indicator_total_values_added(), indicator_total_values_changed(),
+REVOKE ALL ON FUNCTION indicator_total_values_changed(),
                        indicator_total_submissions_changed(),
                        indicator_total_submissions_deleted(), indicator_total_truncated()
     FROM PUBLIC;
 
 CREATE TRIGGER indicator_total_values_added AFTER INSERT ON submission_value
     REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION indicator_total_values_added();
+    FOR EACH STATEMENT EXECUTE FUNCTION indicator_total_values_changed();
 CREATE TRIGGER indicator_total_values_removed AFTER DELETE ON submission_value
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION indicator_total_values_changed();
